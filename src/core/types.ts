@@ -72,4 +72,10 @@ export interface InstanceStats {
   priZeroSent: number
   /** Packets dropped, by reason (decoder and core reasons alike). */
   dropped: Partial<Record<DropReason, number>>
+  /**
+   * Config mismatches with a peer reported loudly (once per source and reason):
+   * adverts dropped for auth, interval, version or VIP list while that peer may
+   * be a master (split brain likely). Optional: added after the contract.
+   */
+  configMismatch?: number
 }

@@ -1,0 +1,132 @@
+/**
+ * The command line, keepalived's flags included: yargs in, typed options out.
+ * No side effects: help, version and usage errors come back as `{ exit, message }`
+ * for main.ts to print.
+ */
+import { readFileSync } from 'node:fs'
+import yargs from 'yargs'
+import { DEFAULTS } from './config/model.js'
+
+export type LogFormat = 'text' | 'json'
+
+/** What vrrpd was asked to do. */
+export interface CliOptions {
+  /** Main config file (-f/--use-file/--config). */
+  config: string
+  /** -t/--config-test: check the config and exit with keepalived's code. */
+  configTest: boolean
+  /** -d/--dump-conf: print the resolved model as JSON. */
+  dumpConf: boolean
+  /** -i/--config-id for `@ID` lines; undefined = short host name. */
+  configId?: string
+  logFormat: LogFormat
+  logLevel?: string
+  /** -D/--log-detail: debug-level logging unless --log-level says otherwise. */
+  logDetail: boolean
+  /** -l/--log-console: accepted; vrrpd always logs to stdout. */
+  logConsole: boolean
+  /** -n/--dont-fork: accepted; vrrpd never forks (systemd Type=simple/notify friendly). */
+  dontFork: boolean
+  /** -p/--pid (or -r/--vrrp_pid): the pid file. */
+  pid?: string
+  /** Warnings about accepted-but-ignored flags, for main.ts to print. */
+  warnings: string[]
+}
+
+/** A run that ends at once: help or version (exit 0, stdout) or a usage error (exit 1, stderr). */
+export interface CliExit {
+  exit: number
+  message: string
+}
+
+/** keepalived flags vrrpd accepts and ignores (long name -> short alias, takes a value). */
+const UNSUPPORTED: ReadonlyArray<[string, string | undefined, boolean]> = [
+  ['check', 'C', false], ['no_bfd', 'B', false], ['log-facility', 'S', true], ['log-file', 'g', true],
+  ['flush-log-file', undefined, false], ['release-vips', 'X', false], ['dont-release-vrrp', 'V', false],
+  ['dont-release-ipvs', 'I', false], ['dont-respawn', 'R', false], ['checkers_pid', 'c', true], ['genhash', 'T', false],
+  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true], ['umask', 'u', true],
+  ['core-dump', 'm', false], ['core-dump-pattern', 'M', true], ['namespace', 's', true], ['debug', undefined, true],
+]
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function build(argv: string[]) {
+  let y = yargs(argv)
+    .scriptName('vrrpd')
+    .usage('Usage: vrrpd [options]\n\nA VRRP daemon that reads keepalived.conf.')
+    .option('config', { alias: ['f', 'use-file'], type: 'string', default: DEFAULTS.configFile, describe: 'Configuration file', requiresArg: true })
+    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'Check the configuration and exit (0 ok, 4 fatal, 5 errors, 6 script security)' })
+    .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'Print the resolved configuration as JSON and exit' })
+    .option('config-id', { alias: 'i', type: 'string', describe: 'Config id for @ID lines (default: short host name)', requiresArg: true })
+    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'Log line format' })
+    .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], describe: 'Log level (default info, debug with -D)' })
+    .option('log-detail', { alias: 'D', type: 'boolean', default: false, describe: 'Detailed logging' })
+    .option('log-console', { alias: 'l', type: 'boolean', default: false, describe: 'Log to the console (always on)' })
+    .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'Stay in the foreground (always on)' })
+    .option('vrrp', { alias: 'P', type: 'boolean', default: false, describe: 'Only run the VRRP subsystem (always on)' })
+    .option('no-syslog', { alias: 'G', type: 'boolean', default: false, describe: 'Do not log via syslog (vrrpd never does)' })
+    .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
+    .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
+  for (const [name, short, takesValue] of UNSUPPORTED) {
+    y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
+  }
+  return y
+    .help('help')
+    .alias('help', 'h')
+    .version('version', 'Show version', `vrrpd ${version()}`)
+    .alias('version', 'v')
+    .strict()
+    .parserConfiguration({ 'boolean-negation': false })
+    .exitProcess(false)
+    .wrap(100)
+}
+
+/** Parses argv (without node and script); pure apart from reading package.json for --version. */
+export function parseCli(argv: string[]): CliOptions | CliExit {
+  let output = ''
+  let failure: string | undefined
+  let parsed: Record<string, unknown> | undefined
+  try {
+    parsed = build(argv)
+      .fail((msg, err) => {
+        failure = msg || err?.message || 'invalid arguments'
+      })
+      .parseSync(argv, {}, (_err, _args, out) => {
+        output = out ?? ''
+      }) as Record<string, unknown>
+  } catch (e) {
+    failure = (e as Error).message
+  }
+  if (failure !== undefined) return { exit: 1, message: `vrrpd: ${failure}\nTry 'vrrpd --help'.` }
+  if (output !== '') return { exit: 0, message: output }
+  const a = parsed as Record<string, unknown>
+  const positional = (a._ as unknown[]).map(String)
+  if (positional.length > 0) return { exit: 1, message: `vrrpd: unexpected argument '${positional[0]}'\nTry 'vrrpd --help'.` }
+  const warnings: string[] = []
+  for (const [name, , takesValue] of UNSUPPORTED) {
+    const v = a[name]
+    if (v !== undefined && (takesValue || v === true)) warnings.push(`option --${name} is not supported by vrrpd and is ignored`)
+  }
+  const opts: CliOptions = {
+    config: a.config as string,
+    configTest: a['config-test'] as boolean,
+    dumpConf: a['dump-conf'] as boolean,
+    logFormat: a['log-format'] as LogFormat,
+    logDetail: a['log-detail'] as boolean,
+    logConsole: a['log-console'] as boolean,
+    dontFork: a['dont-fork'] as boolean,
+    warnings,
+  }
+  if (typeof a['config-id'] === 'string') opts.configId = a['config-id']
+  if (typeof a['log-level'] === 'string') opts.logLevel = a['log-level']
+  const pid = (a.pid ?? a.vrrp_pid) as string | undefined
+  if (pid !== undefined) opts.pid = pid
+  return opts
+}

@@ -1,0 +1,176 @@
+/**
+ * One instance from draft to model: defaults, globals, and keepalived's
+ * per-instance checks (vrrp.c vrrp_complete_instance), in its wording where it has one.
+ */
+import { DEFAULTS, type GlobalDefs, type IpFamily, type TrackRef, type VipEntry, type VrrpInstance } from './model.js'
+import type { DiagnosticSink } from './diagnostics.js'
+import type { InstanceDraft } from './keywords/instance.js'
+import type { TrackRefDraft } from './keywords/track-refs.js'
+
+export interface InstanceContext {
+  sink: DiagnosticSink
+  globals: GlobalDefs
+  interfaceExists: (name: string) => boolean
+  /** Weight of a defined vrrp_script / track_file, or undefined when not defined. */
+  scriptWeight: (name: string) => { weight: number; reverse: boolean } | undefined
+  fileWeight: (name: string) => { weight: number; reverse: boolean } | undefined
+}
+
+/** v3 Max Advertisement Interval is 12 bits of centiseconds (RFC 9568 5.2.7). */
+const V3_MAX_ADVERT_MS = 40950
+
+/** Resolves track entries: drops (with a warning) those naming undefined objects. */
+export function resolveTrackRefs(
+  owner: string, kind: string, refs: TrackRefDraft[], lookup: (n: string) => { weight: number; reverse: boolean } | undefined, sink: DiagnosticSink,
+): TrackRef[] {
+  const out: TrackRef[] = []
+  for (const r of refs) {
+    const obj = lookup(r.name)
+    if (!obj) {
+      sink.warning(r.at, `(${owner}) ${kind} ${r.name} not found, ignoring`)
+      continue
+    }
+    out.push({ name: r.name, weight: r.weight ?? obj.weight, reverse: r.weight !== undefined ? r.reverse : obj.reverse, at: r.at })
+  }
+  return out
+}
+
+/** The family of the instance's VIPs; entries of the other family are errors and dropped. */
+function settleFamily(d: InstanceDraft, sink: DiagnosticSink): IpFamily {
+  const first = d.vips[0]
+  const family: IpFamily = first?.family ?? d.unicastSrcIp?.family ?? d.unicastPeers[0]?.family ?? d.mcastSrcIp?.family ?? 4
+  const keep: VipEntry[] = []
+  for (const v of d.vips) {
+    if (v.family === family) keep.push(v)
+    else sink.error(v.at, `(${d.name}) address ${v.address} is IPv${v.family} but the instance is IPv${family}: one family per instance (use virtual_ipaddress_excluded for the other)`)
+  }
+  d.vips = keep
+  return family
+}
+
+function settleAdvertInterval(d: InstanceDraft, version: 2 | 3, sink: DiagnosticSink): number {
+  const ms = d.advertIntMs ?? DEFAULTS.advertIntervalMs
+  const at = d.advertIntAt ?? d.at
+  if (version === 2) {
+    const secs = Math.min(255, Math.max(1, Math.round(ms / 1000)))
+    if (secs * 1000 !== ms) sink.warning(at, `(${d.name}) advert_int ${ms / 1000} is not a whole number of seconds (1..255) for VRRPv2; using ${secs}`)
+    return secs * 1000
+  }
+  const rounded = Math.min(V3_MAX_ADVERT_MS, Math.max(10, Math.round(ms / 10) * 10))
+  if (rounded !== ms) sink.warning(at, `(${d.name}) advert_int ${ms / 1000} is outside 0.01..40.95 or not in 10 ms steps for VRRPv3; using ${rounded / 1000}`)
+  return rounded
+}
+
+/** Builds the model instance, or undefined when it cannot run (reported as an error). */
+export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpInstance | undefined {
+  const { sink, globals: g } = ctx
+  if (d.vrid === undefined) {
+    sink.error(d.at, `(${d.name}) virtual_router_id is missing (1..255 required); instance ignored`)
+    return undefined
+  }
+  if (d.interface === undefined && d.unicastSrcIp === undefined) {
+    sink.error(d.at, `(${d.name}) no interface given; instance ignored`)
+    return undefined
+  }
+  if (d.interface !== undefined && !ctx.interfaceExists(d.interface)) {
+    sink.warning(d.interfaceAt ?? d.at, `WARNING - interface ${d.interface} for vrrp_instance ${d.name} doesn't exist`)
+  }
+  const strict = d.strictMode ?? g.vrrpStrict
+  const family = settleFamily(d, sink)
+  let version = d.version ?? g.vrrpVersion
+  if (family === 6 && version === 2) {
+    if (d.version === 2) sink.warning(d.at, `(${d.name}) cannot use IPv6 with VRRP version 2; setting version 3`)
+    version = 3
+  }
+  const priority = d.priority ?? (d.state === 'MASTER' ? DEFAULTS.ownerPriority : DEFAULTS.priority)
+  let initialState: 'MASTER' | 'BACKUP' = d.state ?? (priority === DEFAULTS.ownerPriority ? 'MASTER' : 'BACKUP')
+  let nopreempt = d.nopreempt
+  let preemptDelayMs = d.preemptDelayMs
+  if (nopreempt && priority === DEFAULTS.ownerPriority) {
+    sink.warning(d.nopreemptAt ?? d.at, `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`)
+    nopreempt = false
+  } else if (nopreempt && initialState === 'MASTER') {
+    sink.warning(d.nopreemptAt ?? d.at, `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`)
+    nopreempt = false
+  }
+  if (preemptDelayMs > 0 && initialState === 'MASTER') {
+    sink.warning(d.at, `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`)
+    preemptDelayMs = 0
+  }
+  let authentication: VrrpInstance['authentication']
+  if (d.auth) {
+    const { type, password } = d.auth
+    if (type === undefined) sink.error(d.auth.at, `(${d.name}) authentication without auth_type; ignoring`)
+    else if (strict) sink.error(d.auth.at, `(${d.name}) Strict mode does not support authentication. Ignoring.`)
+    else if (version === 3) sink.error(d.auth.at, `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`)
+    else if (!password) sink.error(d.auth.at, `(${d.name}) Authentication specified but no password given. Ignoring`)
+    else if (type === 'AH') sink.error(d.auth.at, `(${d.name}) auth_type AH is not supported by vrrpd; running without authentication (peers expecting AH will drop our adverts)`)
+    else authentication = { type, password }
+  }
+  const addrFamily = (what: string, ip: { address: string; family: IpFamily; at: { file: string; line: number } } | undefined): string | undefined => {
+    if (!ip) return undefined
+    if (ip.family === family) return ip.address
+    sink.error(ip.at, `(${d.name}) ${what} ${ip.address} is IPv${ip.family} but the instance is IPv${family}; ignored`)
+    return undefined
+  }
+  const unicastPeers = d.unicastPeers.filter((p) => addrFamily('unicast_peer', p) !== undefined).map(({ family: _f, ...p }) => p)
+  let unicastSrcIp = addrFamily('unicast_src_ip', d.unicastSrcIp)
+  if (strict && unicastPeers.length > 0) {
+    sink.error(d.at, `(${d.name}) Unicast peers are not supported in strict mode; instance ignored`)
+    return undefined
+  }
+  if (strict && d.vips.length === 0) sink.error(d.at, `(${d.name}) strict mode requires at least one virtual_ipaddress`)
+  if (strict && initialState === 'MASTER' && priority !== DEFAULTS.ownerPriority) {
+    sink.warning(d.at, `(${d.name}) strict mode: state MASTER needs priority 255; starting as BACKUP`)
+    initialState = 'BACKUP'
+  }
+  if (d.unicastSrcIp !== undefined && unicastPeers.length === 0) {
+    sink.warning(d.unicastSrcIp.at, `(${d.name}) unicast_src_ip without any unicast_peer: using multicast`)
+    if (d.interface === undefined) unicastSrcIp = undefined
+  }
+  const dev = d.interface ?? ''
+  const withDev = (v: VipEntry): VipEntry => (v.dev === '' ? { ...v, dev } : v)
+  const trackInterfaces = d.trackInterfaces.map((r): TrackRef => {
+    if (!ctx.interfaceExists(r.name)) sink.warning(r.at, `(${d.name}) WARNING - interface ${r.name} for track_interface doesn't exist`)
+    return { name: r.name, weight: r.weight ?? 0, reverse: r.reverse, at: r.at }
+  })
+  const inst: VrrpInstance = {
+    name: d.name,
+    at: d.at,
+    initialState,
+    interface: dev,
+    virtualRouterId: d.vrid,
+    priority,
+    advertIntervalMs: settleAdvertInterval(d, version, sink),
+    version,
+    family,
+    nopreempt,
+    preemptDelayMs,
+    virtualIpAddresses: d.vips.map(withDev),
+    virtualIpAddressesExcluded: d.vipsExcluded.map(withDev),
+    virtualRoutes: d.virtualRoutes,
+    trackScripts: resolveTrackRefs(d.name, 'track script', d.trackScripts, ctx.scriptWeight, sink),
+    trackInterfaces,
+    trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),
+    unicastPeers,
+    useVmac: d.useVmac,
+    garp: {
+      ...g.garp,
+      ...(strict ? { lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } : {}),
+      ...d.garp,
+    },
+    notify: d.notify,
+    dontTrackPrimary: d.dontTrackPrimary,
+    skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.skipCheckAdvAddr,
+    strictMode: strict,
+    accept: d.accept ?? !strict,
+    lowerPrioNoAdvert: strict ? true : (d.lowerPrioNoAdvert ?? g.lowerPrioNoAdvert),
+    higherPrioSendAdvert: strict ? false : (d.higherPrioSendAdvert ?? g.higherPrioSendAdvert),
+    v3ChecksumPseudoHeader: d.v3ChecksumPseudoHeader,
+  }
+  if (authentication) inst.authentication = authentication
+  if (unicastSrcIp !== undefined) inst.unicastSrcIp = unicastSrcIp
+  const mcastSrc = addrFamily('mcast_src_ip', d.mcastSrcIp)
+  if (mcastSrc !== undefined) inst.mcastSrcIp = mcastSrc
+  return inst
+}

@@ -1,0 +1,74 @@
+/**
+ * The keepalived.conf front end: `loadConfig(file)` reads, parses and checks a
+ * config and returns the typed model with every problem found, plus the `-t`
+ * exit code. Used at start-up and again on SIGHUP.
+ */
+import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
+import type { Config, Diagnostic } from './model.js'
+import { DiagnosticSink, exitCodeFor, formatDiagnostic, sortDiagnostics } from './diagnostics.js'
+import { finalize } from './finalize.js'
+import { defaultGlobalDefs } from './keywords/global-defs.js'
+import { parseTopLevel, type ParsedConfig } from './keywords/top-level.js'
+import { ConfigReader } from './reader.js'
+import type { checkScriptSecurity } from './script-security.js'
+import { buildTree } from './tree.js'
+
+export { formatDiagnostic } from './diagnostics.js'
+export { splitCommandLine } from './tokenize.js'
+export { checkScriptSecurity } from './script-security.js'
+
+export interface LoadOptions {
+  /** `-i/--config-id` for `@ID` lines; default: the short host name. */
+  configId?: string
+  /** Whether an interface exists; default: /sys/class/net/NAME exists. */
+  interfaceExists?: (name: string) => boolean
+  /** Script security check; default: the real file system check. */
+  checkScript?: typeof checkScriptSecurity
+}
+
+export interface LoadResult {
+  config: Config
+  diagnostics: Diagnostic[]
+  exitCode: 0 | 4 | 5 | 6
+}
+
+/** keepalived's default config id: the host name up to the first dot. */
+export function defaultConfigId(): string {
+  return hostname().split('.')[0] as string
+}
+
+/** Whether NAME is a network interface on this host. */
+export function hostInterfaceExists(name: string): boolean {
+  return !name.includes('/') && existsSync(`/sys/class/net/${name}`)
+}
+
+/** Reads, parses and checks `file`; never throws on a config mistake. */
+export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
+  const sink = new DiagnosticSink()
+  const interfaceExists = opts.interfaceExists ?? hostInterfaceExists
+  const reader = new ConfigReader(sink, { configId: opts.configId ?? defaultConfigId() })
+  reader.readFile(file)
+  const parsed: ParsedConfig = {
+    globalDefs: defaultGlobalDefs(),
+    scripts: {},
+    trackFiles: {},
+    instances: [],
+    syncGroups: [],
+    staticIpAddresses: [],
+    ignored: [],
+  }
+  if (sink.items.some((d) => d.severity === 'fatal')) {
+    // The main file could not be read: nothing more to say about it.
+    const { instances: _i, syncGroups: _g, ...rest } = parsed
+    return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security) }
+  }
+  parseTopLevel(buildTree(reader.lines, sink), parsed, { sink, interfaceExists })
+  const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}) })
+  return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security) }
+}
+
+/** All diagnostics, one formatted line each. */
+export function formatDiagnostics(items: readonly Diagnostic[]): string {
+  return items.map(formatDiagnostic).join('\n')
+}

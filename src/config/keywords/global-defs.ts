@@ -1,0 +1,167 @@
+/** `global_defs { ... }`: the keywords vrrpd acts on, and the rest keepalived knows. */
+import { DEFAULTS, type GlobalDefs } from '../model.js'
+import { parseIp } from '../address.js'
+import { arg, flagArg, intArg, needArg, secondsArg, type Handler, type KeywordTable } from '../values.js'
+
+/** A fresh GlobalDefs with keepalived's defaults. */
+export function defaultGlobalDefs(): GlobalDefs {
+  return {
+    vrrpVersion: DEFAULTS.vrrpVersion,
+    mcastGroup4: DEFAULTS.mcastGroup4,
+    mcastGroup6: DEFAULTS.mcastGroup6,
+    garp: { ...DEFAULTS.garp },
+    vrrpStrict: false,
+    skipCheckAdvAddr: false,
+    checkUnicastSrc: false,
+    startupDelayMs: 0,
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    enableScriptSecurity: false,
+    notificationEmail: [],
+    smtpConnectTimeoutMs: DEFAULTS.smtpConnectTimeoutMs,
+  }
+}
+
+const MAX_SECONDS = 2147
+
+function garpMs(field: keyof GlobalDefs['garp'], max = MAX_SECONDS): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    const v = secondsArg(n, ctx, 0, max)
+    if (v !== undefined) g.garp[field] = v
+  }
+}
+function garpCount(field: keyof GlobalDefs['garp']): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    const v = intArg(n, ctx, 0, 255)
+    if (v !== undefined) g.garp[field] = v
+  }
+}
+function flag(field: 'vrrpStrict' | 'skipCheckAdvAddr' | 'checkUnicastSrc' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert' | 'enableScriptSecurity'): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    g[field] = flagArg(n, ctx)
+  }
+}
+function mcastGroup(family: 4 | 6): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    const v = needArg(n, ctx)
+    if (v === undefined) return
+    const ip = parseIp(v)
+    if (!ip || ip.family !== family) ctx.sink.error(n.at, `malformed ${n.keyword} '${v}'`)
+    else if (family === 4) g.mcastGroup4 = ip.address
+    else g.mcastGroup6 = ip.address
+  }
+}
+function fifo(field: 'vrrpNotifyFifo' | 'notifyFifo'): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    const path = needArg(n, ctx)
+    if (path === undefined) return
+    const script = n.args.length > 1 ? n.args.slice(1).map((t) => t.text).join(' ') : g[field]?.script
+    g[field] = script === undefined ? { path } : { path, script }
+  }
+}
+function fifoScript(field: 'vrrpNotifyFifo' | 'notifyFifo'): Handler<GlobalDefs> {
+  return (n, g, ctx) => {
+    const script = needArg(n, ctx)
+    if (script === undefined) return
+    const current = g[field]
+    if (!current) ctx.sink.warning(n.at, `${n.keyword} without a fifo path is ignored`)
+    else current.script = n.args.map((t) => t.text).join(' ')
+  }
+}
+
+/** global_defs keywords vrrpd acts on. */
+export const GLOBAL_DEFS_KEYWORDS: KeywordTable<GlobalDefs> = {
+  router_id: (n, g, ctx) => {
+    const v = needArg(n, ctx)
+    if (v !== undefined) g.routerId = v
+  },
+  vrrp_version: (n, g, ctx) => {
+    const v = intArg(n, ctx, 2, 3)
+    if (v === 2 || v === 3) g.vrrpVersion = v
+  },
+  vrrp_mcast_group4: mcastGroup(4),
+  vrrp_mcast_group6: mcastGroup(6),
+  vrrp_garp_master_delay: garpMs('masterDelayMs', 4294),
+  vrrp_garp_master_repeat: garpCount('masterRepeat'),
+  vrrp_garp_master_refresh: garpMs('masterRefreshMs'),
+  vrrp_garp_master_refresh_repeat: garpCount('masterRefreshRepeat'),
+  vrrp_garp_interval: garpMs('intervalMs', 4294),
+  vrrp_gna_interval: garpMs('gnaIntervalMs', 4294),
+  vrrp_garp_lower_prio_delay: garpMs('lowerPrioDelayMs', 255),
+  vrrp_garp_lower_prio_repeat: garpCount('lowerPrioRepeat'),
+  vrrp_strict: flag('vrrpStrict'),
+  vrrp_skip_check_adv_addr: flag('skipCheckAdvAddr'),
+  vrrp_check_unicast_src: flag('checkUnicastSrc'),
+  vrrp_lower_prio_no_advert: flag('lowerPrioNoAdvert'),
+  vrrp_higher_prio_send_advert: flag('higherPrioSendAdvert'),
+  enable_script_security: flag('enableScriptSecurity'),
+  vrrp_startup_delay: (n, g, ctx) => {
+    const v = secondsArg(n, ctx, 0, MAX_SECONDS)
+    if (v !== undefined) g.startupDelayMs = v
+  },
+  script_user: (n, g, ctx) => {
+    const user = needArg(n, ctx)
+    if (user === undefined) return
+    g.scriptUser = user
+    const group = arg(n, 1)
+    if (group !== undefined) g.scriptGroup = group
+    else delete g.scriptGroup
+  },
+  notification_email: (n, g) => {
+    g.notificationEmail = (n.children ?? []).map((c) => c.keyword)
+  },
+  notification_email_from: (n, g, ctx) => {
+    const v = needArg(n, ctx)
+    if (v !== undefined) g.notificationEmailFrom = v
+  },
+  smtp_server: (n, g, ctx) => {
+    const v = needArg(n, ctx)
+    if (v !== undefined) g.smtpServer = n.args.map((t) => t.text).join(' ')
+  },
+  smtp_connect_timeout: (n, g, ctx) => {
+    const v = secondsArg(n, ctx, 0, MAX_SECONDS)
+    if (v !== undefined) g.smtpConnectTimeoutMs = v
+  },
+  vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
+  vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifo'),
+  notify_fifo: fifo('notifyFifo'),
+  notify_fifo_script: fifoScript('notifyFifo'),
+  max_auto_priority: (n, g, ctx) => {
+    // keepalived: no value or -1 means the maximum realtime priority.
+    const v = arg(n) === undefined ? -1 : intArg(n, ctx, -1, 99)
+    if (v !== undefined) g.maxAutoPriority = v
+  },
+}
+
+/**
+ * Every other global_defs keyword of keepalived 2.2.7: accepted (with a warning),
+ * not acted on. From keepalived's global_parser.c install_keyword list.
+ */
+export const GLOBAL_DEFS_IGNORED: readonly string[] = [
+  'linkbeat_use_polling', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir',
+  'instance', 'child_wait_time', 'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name',
+  'lvs_process_name', 'bfd_process_name', 'use_symlink_paths', 'set_supplementary_groups', 'smtp_helo_name',
+  'smtp_alert', 'startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout',
+  'min_auto_priority_delay', 'smtp_alert_vrrp', 'smtp_alert_checker', 'checker_log_all_failures',
+  'dynamic_interfaces', 'no_email_faults', 'default_interface', 'disable_local_igmp', 'v3_checksum_as_v2',
+  'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'lvs_flush_onstop', 'lvs_sync_daemon', 'lvs_notify_fifo',
+  'lvs_notify_fifo_script', 'vrrp_down_timer_adverts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
+  'vrrp_vmac_garp_intvl', 'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex',
+  'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime',
+  'vrrp_rlimit_rtime', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+  'nftables_counters', 'vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload', 'checker_priority',
+  'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_rlimit_rttime',
+  'checker_rlimit_rtime', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity',
+  'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp',
+  'enable_snmp_keepalived', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_snmp_checker',
+  'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval', 'enable_dbus', 'dbus_service_name',
+  'dbus_no_interface_name', 'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force', 'process_monitor_rcv_bufs',
+  'process_monitor_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force',
+  'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force', 'rs_init_notifies', 'no_checker_emails',
+  'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'vrrp_delay_after_boot', 'log_unknown_vrids',
+  'vrrp_owner_ignore_adverts', 'vmac_prefix', 'vmac_addr_prefix', 'umask', 'random_seed', 'reload_check_config',
+  'reload_time_file', 'reload_repeat', 'reload_file', 'include_check', 'config_save_dir', 'tmp_config_directory',
+  'data_use_instance', 'json_version', 'iproute_usr_dir', 'iproute_etc_dir', 'state_dump_file',
+  'stats_dump_file', 'json_dump_file', 'lvs_id', 'lvs_sync_daemon_interface',
+]

@@ -1,0 +1,252 @@
+/** `vrrp_instance NAME { ... }`: what each keyword records, before defaults and checks. */
+import type { AuthSettings, GarpSettings, NotifyScripts, SourceRef, UnicastPeer, VipEntry } from '../model.js'
+import { parseIp, parseVipBlock } from '../address.js'
+import type { Node } from '../tree.js'
+import { applyKeywords, arg, flagArg, intArg, needArg, restOfLine, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
+import { parseTrackBlock, type TrackRefDraft } from './track-refs.js'
+
+/** An instance as written; `finalize` applies defaults, globals and the checks. */
+export interface InstanceDraft {
+  name: string
+  at: SourceRef
+  state?: 'MASTER' | 'BACKUP'
+  interface?: string
+  interfaceAt?: SourceRef
+  vrid?: number
+  priority?: number
+  advertIntMs?: number
+  advertIntAt?: SourceRef
+  version?: 2 | 3
+  nopreempt: boolean
+  nopreemptAt?: SourceRef
+  preemptDelayMs: number
+  auth?: { type?: AuthSettings['type']; password?: string; at: SourceRef }
+  vips: VipEntry[]
+  vipsExcluded: VipEntry[]
+  virtualRoutes: string[]
+  trackScripts: TrackRefDraft[]
+  trackInterfaces: TrackRefDraft[]
+  trackFiles: TrackRefDraft[]
+  unicastSrcIp?: { address: string; family: 4 | 6; at: SourceRef }
+  unicastPeers: Array<UnicastPeer & { family: 4 | 6 }>
+  mcastSrcIp?: { address: string; family: 4 | 6; at: SourceRef }
+  useVmac: false | string
+  garp: Partial<GarpSettings>
+  notify: NotifyScripts
+  dontTrackPrimary: boolean
+  skipCheckAdvAddr?: boolean
+  strictMode?: boolean
+  accept?: boolean
+  lowerPrioNoAdvert?: boolean
+  higherPrioSendAdvert?: boolean
+  v3ChecksumPseudoHeader: boolean
+}
+
+export function newInstance(name: string, at: SourceRef): InstanceDraft {
+  return {
+    name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [],
+    trackScripts: [], trackInterfaces: [], trackFiles: [], unicastPeers: [], useVmac: false, garp: {},
+    notify: {}, dontTrackPrimary: false, v3ChecksumPseudoHeader: true,
+  }
+}
+
+type I = InstanceDraft
+const MAX_SECONDS = 2147
+
+function garpMs(field: keyof GarpSettings): Handler<I> {
+  return (n, d, ctx) => {
+    const v = secondsArg(n, ctx, 0, MAX_SECONDS)
+    if (v !== undefined) d.garp[field] = v
+  }
+}
+function garpCount(field: keyof GarpSettings): Handler<I> {
+  return (n, d, ctx) => {
+    const v = intArg(n, ctx, 0, 255)
+    if (v !== undefined) d.garp[field] = v
+  }
+}
+function notify(field: keyof NotifyScripts): Handler<I> {
+  return (n, d, ctx) => {
+    const v = restOfLine(n, ctx)
+    if (v !== undefined) d.notify[field] = v
+  }
+}
+function optFlag(field: 'skipCheckAdvAddr' | 'strictMode' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert'): Handler<I> {
+  return (n, d, ctx) => {
+    d[field] = flagArg(n, ctx)
+  }
+}
+function ipArg(n: Node, ctx: ParseContext): { address: string; family: 4 | 6; at: SourceRef } | undefined {
+  const v = needArg(n, ctx)
+  if (v === undefined) return undefined
+  const ip = parseIp(v)
+  if (!ip) ctx.sink.error(n.at, `malformed address '${v}' for ${n.keyword}`)
+  return ip ? { ...ip, at: n.at } : undefined
+}
+
+const AUTH_KEYWORDS: KeywordTable<NonNullable<I['auth']>> = {
+  auth_type: (n, a, ctx) => {
+    const v = needArg(n, ctx)
+    if (v === 'PASS' || v === 'AH') a.type = v
+    else if (v !== undefined) ctx.sink.error(n.at, `unknown auth_type '${v}' (expected PASS or AH)`)
+  },
+  auth_pass: (n, a, ctx) => {
+    let v = needArg(n, ctx)
+    if (v === undefined) return
+    if (Buffer.byteLength(v) > 8) {
+      ctx.sink.warning(n.at, 'Truncating auth_pass to 8 characters')
+      v = Buffer.from(v).subarray(0, 8).toString()
+    }
+    a.password = v
+  },
+}
+
+function unicastPeers(n: Node, d: I, ctx: ParseContext): void {
+  d.unicastPeers = []
+  for (const e of n.children ?? []) {
+    const ip = parseIp(e.keyword)
+    if (!ip) {
+      ctx.sink.error(e.at, `malformed unicast_peer address '${e.keyword}'`)
+      continue
+    }
+    const peer: UnicastPeer & { family: 4 | 6 } = { ...ip, at: e.at }
+    for (let i = 0; i < e.args.length; i += 2) {
+      const opt = e.args[i]?.text
+      if (opt !== 'min_ttl' && opt !== 'max_ttl') {
+        ctx.sink.warning(e.at, `unknown unicast_peer option '${opt}' ignored`)
+        continue
+      }
+      const v = intArg(e, ctx, 0, 255, i + 1)
+      if (v === undefined) continue
+      if (opt === 'min_ttl') peer.minTtl = v
+      else peer.maxTtl = v
+    }
+    d.unicastPeers.push(peer)
+  }
+}
+
+/** Instance keywords keepalived knows and vrrpd does not act on. */
+export const INSTANCE_IGNORED: readonly string[] = [
+  'interfaces', 'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'check_unicast_src',
+  'native_ipv6', 'mcast_dst_ip', 'track_src_ip', 'unicast_ttl', 'promote_secondaries', 'linkbeat_use_polling',
+  'virtual_rules', 'debug', 'notify_deleted', 'smtp_alert', 'notify_priority_changes', 'lvs_sync_daemon_interface',
+  'down_timer_adverts', 'garp_extra_if', 'vmac_garp_intvl', 'kernel_rx_buf_size', 'track_process', 'track_bfd',
+]
+
+export const INSTANCE_KEYWORDS: KeywordTable<I> = {
+  state: (n, d, ctx) => {
+    const v = needArg(n, ctx)
+    if (v === 'MASTER' || v === 'BACKUP') d.state = v
+    else if (v !== undefined) {
+      ctx.sink.warning(n.at, `(${d.name}) unknown state '${v}', defaulting to BACKUP`)
+      d.state = 'BACKUP'
+    }
+  },
+  interface: (n, d, ctx) => {
+    const v = needArg(n, ctx)
+    if (v === undefined) return
+    d.interface = v
+    d.interfaceAt = n.at
+  },
+  virtual_router_id: (n, d, ctx) => {
+    const v = intArg(n, ctx, 1, 255)
+    if (v !== undefined) d.vrid = v
+  },
+  priority: (n, d, ctx) => {
+    const v = intArg(n, ctx, 1, 255)
+    if (v !== undefined) d.priority = v
+  },
+  advert_int: (n, d, ctx) => {
+    const v = secondsArg(n, ctx, 0.001, 255)
+    if (v === undefined) return
+    d.advertIntMs = v
+    d.advertIntAt = n.at
+  },
+  version: (n, d, ctx) => {
+    const v = intArg(n, ctx, 2, 3)
+    if (v === 2 || v === 3) d.version = v
+  },
+  nopreempt: (n, d) => {
+    d.nopreempt = true
+    d.nopreemptAt = n.at
+  },
+  preempt: (_n, d) => {
+    d.nopreempt = false
+  },
+  preempt_delay: (n, d, ctx) => {
+    const v = secondsArg(n, ctx, 0, 1000)
+    if (v !== undefined) d.preemptDelayMs = v
+  },
+  authentication: (n, d, ctx) => {
+    const auth: NonNullable<I['auth']> = { at: n.at }
+    applyKeywords(n.children, AUTH_KEYWORDS, auth, ctx, 'authentication')
+    d.auth = auth
+  },
+  virtual_ipaddress: (n, d, ctx) => {
+    d.vips = parseVipBlock(n, ctx)
+  },
+  virtual_ipaddress_excluded: (n, d, ctx) => {
+    d.vipsExcluded = parseVipBlock(n, ctx)
+  },
+  virtual_routes: (n, d) => {
+    d.virtualRoutes = (n.children ?? []).map((c) => c.text)
+  },
+  track_script: (n, d, ctx) => {
+    d.trackScripts = parseTrackBlock(n, ctx)
+  },
+  track_interface: (n, d, ctx) => {
+    d.trackInterfaces = parseTrackBlock(n, ctx)
+  },
+  track_file: (n, d, ctx) => {
+    d.trackFiles = parseTrackBlock(n, ctx)
+  },
+  unicast_src_ip: (n, d, ctx) => {
+    const ip = ipArg(n, ctx)
+    if (ip) d.unicastSrcIp = ip
+  },
+  unicast_peer: unicastPeers,
+  mcast_src_ip: (n, d, ctx) => {
+    const ip = ipArg(n, ctx)
+    if (ip) d.mcastSrcIp = ip
+  },
+  use_vmac: (n, d, ctx) => {
+    d.useVmac = arg(n) ?? ''
+    ctx.sink.warning(n.at, `(${d.name}) use_vmac is not supported by vrrpd yet and is ignored: adverts use the interface's own MAC`)
+  },
+  garp_master_delay: garpMs('masterDelayMs'),
+  garp_master_repeat: garpCount('masterRepeat'),
+  garp_master_refresh: garpMs('masterRefreshMs'),
+  garp_master_refresh_repeat: garpCount('masterRefreshRepeat'),
+  garp_interval: garpMs('intervalMs'),
+  gna_interval: garpMs('gnaIntervalMs'),
+  garp_lower_prio_delay: garpMs('lowerPrioDelayMs'),
+  garp_lower_prio_repeat: garpCount('lowerPrioRepeat'),
+  notify_master: notify('master'),
+  notify_backup: notify('backup'),
+  notify_fault: notify('fault'),
+  notify_stop: notify('stop'),
+  notify: notify('any'),
+  notify_master_rx_lower_pri: notify('masterRxLowerPri'),
+  dont_track_primary: (_n, d) => {
+    d.dontTrackPrimary = true
+  },
+  skip_check_adv_addr: optFlag('skipCheckAdvAddr'),
+  strict_mode: optFlag('strictMode'),
+  accept: (_n, d) => {
+    d.accept = true
+  },
+  no_accept: (_n, d) => {
+    d.accept = false
+  },
+  lower_prio_no_advert: optFlag('lowerPrioNoAdvert'),
+  higher_prio_send_advert: optFlag('higherPrioSendAdvert'),
+  old_unicast_checksum: (_n, d) => {
+    d.v3ChecksumPseudoHeader = false
+  },
+  ...Object.fromEntries(
+    INSTANCE_IGNORED.map((k): [string, Handler<I>] => [
+      k,
+      (n, d, ctx) => ctx.sink.warning(n.at, `(${d.name}) ${k} is not supported by vrrpd and is ignored`),
+    ]),
+  ),
+}

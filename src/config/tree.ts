@@ -1,0 +1,74 @@
+/**
+ * The block tree: `keyword args...` statements, some with `{ ... }` children.
+ * `{` may close the keyword's line or stand on the next one; content may follow
+ * `{` on the same line and `}` may end a content line, as keepalived allows.
+ */
+import type { SourceRef } from './model.js'
+import type { DiagnosticSink } from './diagnostics.js'
+import type { SourceLine } from './reader.js'
+import { tokenizeLine, type Token } from './tokenize.js'
+
+/** One statement; `children` is present when it opened a block. */
+export interface Node {
+  keyword: string
+  args: Token[]
+  children?: Node[]
+  at: SourceRef
+  /** The words of the statement joined by spaces (quotes removed). */
+  text: string
+  /** The arguments as written, quotes kept (script command lines are split from this). */
+  rawArgs: string
+}
+
+interface Frame {
+  nodes: Node[]
+  opener?: Node
+}
+
+/** Builds the tree; unbalanced braces are reported and recovered from. */
+export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): Node[] {
+  const root: Frame = { nodes: [] }
+  const stack: Frame[] = [root]
+  const top = (): Frame => stack[stack.length - 1] as Frame
+  for (const line of lines) {
+    let pending: Token[] = []
+    const flush = (): Node | undefined => {
+      if (pending.length === 0) return undefined
+      const [head, ...args] = pending as [Token, ...Token[]]
+      const lastArg = args[args.length - 1]
+      const rawArgs = lastArg ? line.text.slice((args[0] as Token).start, lastArg.end) : ''
+      const node: Node = { keyword: head.text, args, at: head.at, text: pending.map((t) => t.text).join(' '), rawArgs }
+      top().nodes.push(node)
+      pending = []
+      return node
+    }
+    for (const tok of tokenizeLine(line.text, line.at)) {
+      if (!tok.quoted && tok.text === '{') {
+        let opener = flush()
+        if (!opener) {
+          // `{` alone: it opens the statement on the previous line.
+          const prev = top().nodes[top().nodes.length - 1]
+          if (prev && !prev.children) opener = prev
+        }
+        if (!opener) {
+          sink.error(tok.at, "'{' without a keyword before it")
+          opener = { keyword: '', args: [], at: tok.at, text: '', rawArgs: '' }
+        }
+        opener.children = []
+        stack.push({ nodes: opener.children, opener })
+      } else if (!tok.quoted && tok.text === '}') {
+        flush()
+        if (stack.length === 1) sink.error(tok.at, "unexpected '}' with no block open")
+        else stack.pop()
+      } else {
+        pending.push(tok)
+      }
+    }
+    flush()
+  }
+  for (const frame of stack.slice(1)) {
+    const o = frame.opener as Node
+    sink.error(o.at, `block '${o.keyword}' opened here is never closed with '}'`)
+  }
+  return root.nodes
+}

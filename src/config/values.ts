@@ -1,0 +1,99 @@
+/**
+ * Keyword tables and the value parsers their handlers share. A handler is
+ * `(node, target, ctx)`, keepalived's install_keyword pattern; a bad value is
+ * reported with the keyword's file:line and the setting keeps its default.
+ */
+import type { DiagnosticSink } from './diagnostics.js'
+import type { Node } from './tree.js'
+
+export interface ParseContext {
+  sink: DiagnosticSink
+  /** Whether a network interface exists on this host (injectable for tests). */
+  interfaceExists: (name: string) => boolean
+}
+
+export type Handler<T> = (node: Node, target: T, ctx: ParseContext) => void
+export type KeywordTable<T> = Readonly<Record<string, Handler<T>>>
+
+/** Runs each statement through its handler; unknown keywords are warned about and skipped. */
+export function applyKeywords<T>(nodes: readonly Node[] | undefined, table: KeywordTable<T>, target: T, ctx: ParseContext, where: string): void {
+  for (const node of nodes ?? []) {
+    const handler = Object.hasOwn(table, node.keyword) ? table[node.keyword] : undefined
+    if (handler) handler(node, target, ctx)
+    else ctx.sink.warning(node.at, `unknown keyword '${node.keyword}' in ${where}, skipped`)
+  }
+}
+
+/** The i-th argument's text, if any. */
+export function arg(node: Node, i = 0): string | undefined {
+  return node.args[i]?.text
+}
+
+/** The first argument, or an error when it is missing. */
+export function needArg(node: Node, ctx: ParseContext, i = 0): string | undefined {
+  const v = arg(node, i)
+  if (v === undefined || v === '') ctx.sink.error(node.at, `${node.keyword} needs a value`)
+  return v === '' ? undefined : v
+}
+
+/**
+ * A script command line: the arguments as written, with the outer quotes removed
+ * when the whole line is one quoted word (`script "/bin/pgrep nginx"`), so that
+ * splitCommandLine gives keepalived's argv in every quoting style.
+ */
+export function restOfLine(node: Node, ctx: ParseContext): string | undefined {
+  if (node.args.length === 0 || node.rawArgs === '') {
+    ctx.sink.error(node.at, `${node.keyword} needs a value`)
+    return undefined
+  }
+  const raw = node.rawArgs
+  const q = raw[0]
+  if (node.args.length === 1 && (q === '"' || q === "'") && raw.endsWith(q) && raw.indexOf(q, 1) === raw.length - 1) {
+    return raw.slice(1, -1)
+  }
+  return raw
+}
+
+/** An integer in [min, max]; out of range or malformed is an error and undefined. */
+export function intArg(node: Node, ctx: ParseContext, min: number, max: number, i = 0): number | undefined {
+  const v = needArg(node, ctx, i)
+  if (v === undefined) return undefined
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN
+  if (!Number.isInteger(n) || n < min || n > max) {
+    ctx.sink.error(node.at, `invalid ${node.keyword} '${v}': expected an integer in ${min}..${max}`)
+    return undefined
+  }
+  return n
+}
+
+/** A (possibly fractional) number of seconds in [min, max], returned in ms. */
+export function secondsArg(node: Node, ctx: ParseContext, min: number, max: number, i = 0): number | undefined {
+  const v = needArg(node, ctx, i)
+  if (v === undefined) return undefined
+  const n = /^\d*\.?\d+$|^\d+\.$/.test(v) ? Number(v) : NaN
+  if (Number.isNaN(n) || n < min || n > max) {
+    ctx.sink.error(node.at, `invalid ${node.keyword} '${v}': expected seconds in ${min}..${max}`)
+    return undefined
+  }
+  return Math.round(n * 1000)
+}
+
+const TRUE_WORDS = new Set(['on', 'true', 'yes'])
+const FALSE_WORDS = new Set(['off', 'false', 'no'])
+
+/** A flag: bare keyword = true; an optional on|off|true|false|yes|no (case-sensitive). */
+export function flagArg(node: Node, ctx: ParseContext): boolean {
+  const v = arg(node)
+  if (v === undefined) return true
+  if (TRUE_WORDS.has(v)) return true
+  if (FALSE_WORDS.has(v)) return false
+  ctx.sink.error(node.at, `invalid ${node.keyword} value '${v}': expected on|off|true|false|yes|no`)
+  return true
+}
+
+/** Warns when a statement has more arguments than it uses. */
+export function noExtraArgs(node: Node, ctx: ParseContext, used: number): void {
+  if (node.args.length > used) {
+    ctx.sink.warning(node.at, `${node.keyword}: extra argument '${node.args[used]?.text}' ignored`)
+  }
+}

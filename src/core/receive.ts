@@ -1,0 +1,148 @@
+/**
+ * Receiving an advert that decoded cleanly: checks against our configuration
+ * (RFC 3768 7.1 / RFC 9568 7.1, the parts that need the config), then the
+ * state's rules (RFC 3768 6.4.2 / 6.4.3, RFC 9568 6.4.2 / 6.4.3).
+ */
+import type { Advert, DropReason } from '../protocol/types.js'
+import { AUTH_TYPE } from '../protocol/types.js'
+import type { InstanceState, StepContext } from './state.js'
+import { log } from './state.js'
+import { authDataEqual, compareAddresses } from './address.js'
+import { masterDownFor, primaryAddress, sendAdvert, syncTimer } from './instance.js'
+import { skewTimeMs } from './timers.js'
+import { clearMismatches, MISMATCH_REASONS, reportMismatch } from './mismatch.js'
+import { moveTo } from './sync-group.js'
+
+export interface Rejection {
+  reason: DropReason
+  /** keepalived-like debug line. */
+  message: string
+  /** For the loud report: "has interval 2000 ms, ours 1000 ms". */
+  detail: string
+}
+
+function sameAddressSet(advertised: readonly string[], ours: readonly string[]): boolean {
+  if (advertised.length !== ours.length) return false
+  const set = new Set(advertised)
+  return ours.every((a) => set.has(a))
+}
+
+/** The config checks, in RFC 3768 7.1 order; undefined = accept. */
+export function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejection | undefined {
+  const cfg = inst.config
+  const mine = inst.advertTemplate
+  if (advert.version !== cfg.version) {
+    return { reason: 'version', message: `received VRRPv${advert.version} advert from ${source}, ours is VRRPv${cfg.version}`, detail: `version ${advert.version}, ours ${cfg.version}` }
+  }
+  if (cfg.version === 2) {
+    if (advert.authType !== mine.authType) {
+      return { reason: 'authMismatch', message: `received a packet with auth type ${advert.authType} from ${source}, ours is ${mine.authType}`, detail: `auth type ${advert.authType}, ours ${mine.authType}` }
+    }
+    if (mine.authType === AUTH_TYPE.simple && !authDataEqual(advert.authData, mine.authData)) {
+      return { reason: 'authData', message: `received an invalid passwd from ${source}`, detail: 'a different auth_pass' }
+    }
+    if (advert.adverIntervalMs !== cfg.advertIntervalMs) {
+      return {
+        reason: 'interval',
+        message: `advertisement interval mismatch mine=${cfg.advertIntervalMs} ms rcv'd=${advert.adverIntervalMs} ms`,
+        detail: `interval ${advert.adverIntervalMs} ms, ours ${cfg.advertIntervalMs} ms`,
+      }
+    }
+  }
+  // keepalived: with skip_check_adv_addr the list is checked only for a new master.
+  if (!(cfg.skipCheckAdvAddr && source === inst.masterAddress) && !sameAddressSet(advert.ipAddresses, mine.ipAddresses)) {
+    return {
+      reason: 'addressList',
+      message: `ip address associated with VRID ${cfg.virtualRouterId} not present in MASTER advert from ${source}`,
+      detail: `VIPs [${advert.ipAddresses.join(' ')}], ours [${mine.ipAddresses.join(' ')}]`,
+    }
+  }
+  return undefined
+}
+
+/** RFC 3768 6.4.2 / RFC 9568 6.4.2: Backup. */
+function backupReceive(ctx: StepContext, inst: InstanceState, source: string, advert: Advert): void {
+  const cfg = inst.config
+  const { now } = ctx
+  if (advert.priority === 0) {
+    inst.stats.priZeroRcvd++
+    log(ctx, 'info', 'Backup received priority 0 advertisement', inst.name)
+    inst.masterDownAt = now + skewTimeMs(cfg.version, inst.effectivePriority, inst.masterAdverIntervalMs)
+    return
+  }
+  const local = inst.effectivePriority
+  let accept = !cfg.nopreempt ? advert.priority >= local : true
+  if (!accept && cfg.preemptDelayMs > 0) {
+    // preempt_delay: keep accepting the lower-priority master until the delay has run.
+    if (inst.preemptDelayStart === undefined) {
+      inst.preemptDelayStart = now
+      inst.preemptDelayEndAt = now + cfg.preemptDelayMs
+      log(ctx, 'info', `lower priority (${advert.priority}) master ${source}: preempting in ${cfg.preemptDelayMs} ms`, inst.name)
+    }
+    accept = now < inst.preemptDelayStart + cfg.preemptDelayMs
+  }
+  if (!accept) {
+    log(ctx, 'debug', `received lower priority (${advert.priority}) advert from ${source} - ignoring, preempting`, inst.name)
+    return
+  }
+  if (advert.priority >= local) inst.preemptDelayStart = inst.preemptDelayEndAt = undefined
+  if (cfg.version === 3) inst.masterAdverIntervalMs = advert.adverIntervalMs
+  inst.masterAddress = source
+  inst.masterPriority = advert.priority
+  inst.masterDownAt = now + masterDownFor(inst)
+}
+
+/** RFC 3768 6.4.3 / RFC 9568 6.4.3: Master. */
+function masterReceive(ctx: StepContext, inst: InstanceState, source: string, advert: Advert): void {
+  const cfg = inst.config
+  const { now } = ctx
+  if (advert.priority === 0) {
+    inst.stats.priZeroRcvd++
+    log(ctx, 'info', `Master received priority 0 advert from ${source} - sending advert`, inst.name)
+    sendAdvert(ctx, inst)
+    inst.adverTimerAt = now + cfg.advertIntervalMs
+    return
+  }
+  const local = inst.effectivePriority
+  const mine = primaryAddress(inst, ctx.router) ?? ''
+  if (advert.priority > local) {
+    log(ctx, 'info', `Master received advert from ${source} with higher priority ${advert.priority}, ours ${local}`, inst.name)
+    moveTo(ctx, inst, 'BACKUP', `higher priority advert from ${source}`)
+    if (cfg.version === 3) inst.masterAdverIntervalMs = advert.adverIntervalMs
+    inst.masterAddress = source
+    inst.masterPriority = advert.priority
+    inst.masterDownAt = now + masterDownFor(inst)
+    return
+  }
+  // keepalived: "forcing a new election" by re-advertising at once.
+  log(ctx, 'info', `received lower priority (${advert.priority}) advert from ${source} - discarding`, inst.name)
+  sendAdvert(ctx, inst)
+  inst.adverTimerAt = now + cfg.advertIntervalMs
+}
+
+/** Handle one advert routed to `inst`. Drops are counted and logged, never silent. */
+export function receiveAdvert(ctx: StepContext, inst: InstanceState, source: string, advert: Advert): void {
+  if (inst.state === 'INIT' || inst.state === 'FAULT') {
+    log(ctx, 'debug', `ignoring advert from ${source} in ${inst.state} state`, inst.name)
+    return
+  }
+  if (source === primaryAddress(inst, ctx.router)) {
+    inst.stats.dropped.ownAdvert = (inst.stats.dropped.ownAdvert ?? 0) + 1
+    log(ctx, 'debug', `dropping our own advert from ${source}`, inst.name)
+    return
+  }
+  const rejection = checkAdvert(inst, source, advert)
+  // RFC 3768 7.1 / RFC 9568 7.1: a wrong address list MUST be dropped unless the
+  // sender is the address owner (priority 255): then log and continue processing.
+  const ownerList = rejection?.reason === 'addressList' && advert.priority === 255
+  if (rejection) {
+    if (!ownerList) inst.stats.dropped[rejection.reason] = (inst.stats.dropped[rejection.reason] ?? 0) + 1
+    log(ctx, 'debug', rejection.message, inst.name)
+    if (MISMATCH_REASONS.has(rejection.reason)) reportMismatch(ctx, inst, source, rejection.reason, rejection.detail)
+    if (!ownerList) return
+  } else clearMismatches(inst, source)
+  inst.stats.advertRcvd++
+  if (inst.state === 'BACKUP') backupReceive(ctx, inst, source, advert)
+  else masterReceive(ctx, inst, source, advert)
+  syncTimer(ctx, inst)
+}

@@ -1,0 +1,78 @@
+/**
+ * A Unix socket that answers `vrrpd status`: connect, read one JSON document, done.
+ * keepalived only dumps state to /tmp on a signal; operators asked for a live
+ * view (state, priority, master, counters) without signals or file races.
+ */
+import { createServer, createConnection, type Server } from 'node:net'
+import { mkdirSync, unlinkSync, chmodSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Logger } from '../log.js'
+
+export interface ControlServer {
+  path: string
+  close(): Promise<void>
+}
+
+export async function startControlSocket(path: string, status: () => unknown, log: Logger): Promise<ControlServer> {
+  mkdirSync(dirname(path), { recursive: true })
+  try {
+    unlinkSync(path) // a socket file left by a crash; the pid file already proved nobody else runs
+  } catch {
+    // none
+  }
+  const server: Server = createServer((conn) => {
+    try {
+      conn.end(`${JSON.stringify(status(), null, 2)}\n`)
+    } catch (err) {
+      log.error({ err }, 'status request failed')
+      conn.destroy()
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(path, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  chmodSync(path, 0o600)
+  server.unref()
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        try {
+          unlinkSync(path)
+        } catch {
+          // gone
+        }
+      }),
+  }
+}
+
+/** Client side of `vrrpd status`: the daemon's JSON status, or an error for people. */
+export function queryControlSocket(path: string, timeoutMs = 3000): Promise<{ ok: true; status: unknown } | { ok: false; error: string }> {
+  return new Promise((resolve) => {
+    const conn = createConnection(path)
+    let data = ''
+    const timer = setTimeout(() => {
+      conn.destroy()
+      resolve({ ok: false, error: `no answer from ${path} within ${timeoutMs} ms` })
+    }, timeoutMs)
+    conn.on('data', (chunk) => (data += chunk.toString()))
+    conn.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'is vrrpd running? (use --pid / --control-socket as the daemon does)' : err.message
+      resolve({ ok: false, error: `cannot connect to ${path}: ${why}` })
+    })
+    conn.on('end', () => {
+      clearTimeout(timer)
+      try {
+        resolve({ ok: true, status: JSON.parse(data) })
+      } catch {
+        resolve({ ok: false, error: `unreadable answer from ${path}` })
+      }
+    })
+  })
+}

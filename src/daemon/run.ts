@@ -1,0 +1,178 @@
+/**
+ * The composition root of the running daemon: real ports, the logger, the pid
+ * file and the signals. Everything with a decision in it lives elsewhere.
+ */
+import { loadConfig, formatDiagnostic, splitCommandLine } from '../config/index.js'
+import type { Config, Diagnostic } from '../config/model.js'
+import { createLogger, type LogFormat, type Logger } from '../log.js'
+import { createSystemClock } from '../io/clock.js'
+import { createLinks } from '../io/links.js'
+import { createAddressManager } from '../io/address-manager.js'
+import { createGarpSender } from '../io/garp-sender.js'
+import { openAdvertTransport } from '../io/advert-transport.js'
+import { createScriptTracker } from '../io/script-tracker.js'
+import { createFileTracker } from '../io/file-tracker.js'
+import { createNotifyRunner } from '../io/notify-runner.js'
+import { openNotifyFifo, type NotifyFifo } from '../io/notify-fifo.js'
+import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
+import { procLogFrom, type ProcLog } from '../io/proc-log.js'
+import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
+import { Daemon, type DaemonPorts } from './daemon.js'
+import { writeStatusFile, type StatusKind } from './status-files.js'
+import { acquirePidFile, releasePidFile } from './pid-file.js'
+import { startControlSocket, type ControlServer } from './control-socket.js'
+
+/** What the daemon needs from the command line. */
+export interface DaemonOptions {
+  config: string
+  configId?: string
+  logFormat?: LogFormat
+  logLevel?: string
+  logDetail?: boolean
+  pid?: string
+  /** Unix socket for `vrrpd status`; default /run/vrrpd/vrrpd.sock (beside the pid file when --pid is given). */
+  controlSocket?: string
+}
+
+const DEFAULT_PID_FILE = '/run/vrrpd.pid'
+
+/** Runs vrrpd until SIGTERM/SIGINT. Resolves with the process exit code. */
+export async function runDaemon(options: DaemonOptions, loaded: { config: Config; diagnostics: Diagnostic[]; exitCode?: number }): Promise<number> {
+  const level = (options.logLevel ?? (options.logDetail ? 'debug' : 'info')) as 'info'
+  const log = createLogger({ format: options.logFormat ?? 'text', level })
+  reportDiagnostics(log, loaded.diagnostics)
+  if (loaded.exitCode === 4) {
+    log.fatal('configuration cannot be used; not starting (vrrpd -t shows every problem)')
+    return 1
+  }
+
+  const pidFile = options.pid ?? DEFAULT_PID_FILE
+  const pid = acquirePidFile(pidFile)
+  if (!pid.ok) {
+    log.fatal(pid.error)
+    return 1
+  }
+
+  const ports = await createPorts(loaded.config, log)
+  const daemon = new Daemon(loaded.config, ports, log)
+  log.info(`Starting vrrpd ${loaded.config.instances.length} VRRP instance(s) from ${loaded.config.file}`)
+  await daemon.start()
+
+  let control: ControlServer | undefined
+  try {
+    control = await startControlSocket(options.controlSocket ?? defaultControlSocket(options.pid), () => daemon.status(), log)
+  } catch (err) {
+    log.warn(`status socket not available: ${(err as Error).message}`)
+  }
+
+  return await new Promise<number>((resolve) => {
+    let busy: Promise<void> = Promise.resolve()
+    let stopping = false
+    const serial = (work: () => Promise<void>) => {
+      busy = busy.then(work).catch((err: unknown) => log.error({ err }, 'internal error'))
+    }
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info(`Received ${signal}, stopping`)
+      serial(async () => {
+        await daemon.stop()
+        await control?.close()
+        releasePidFile(pidFile)
+        log.info('Stopped vrrpd')
+        resolve(0)
+      })
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGHUP', () => {
+      if (stopping) return
+      serial(async () => {
+        log.info('Reloading configuration (SIGHUP)')
+        const next = loadConfig(options.config, options.configId ? { configId: options.configId } : {})
+        reportDiagnostics(log, next.diagnostics)
+        if (next.exitCode === 4) {
+          log.error('new configuration cannot be used; keeping the running one')
+          return
+        }
+        await daemon.reload(next.config)
+        log.info('Reload finished')
+      })
+    })
+    const dump = (kind: StatusKind) => {
+      try {
+        const file = writeStatusFile(kind, daemon.status())
+        log.info(`wrote ${file}`)
+      } catch (err) {
+        log.error(`cannot write ${kind} file: ${(err as Error).message}`)
+      }
+    }
+    process.on('SIGUSR1', () => {
+      dump('data')
+      dump('json')
+    })
+    process.on('SIGUSR2', () => dump('stats'))
+  })
+}
+
+async function createPorts(config: Config, log: Logger): Promise<DaemonPorts> {
+  const g = config.globalDefs
+  const scriptUser = g.scriptUser ? { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) } : undefined
+  const procLog = procLogFrom(log)
+  const fifoWriter = await openFifo(config, procLog, scriptUser)
+  return {
+    clock: createSystemClock(),
+    links: createLinks({ log }),
+    addresses: createAddressManager(),
+    garp: createGarpSender({ log }),
+    notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
+    createScriptTracker: () =>
+      createScriptTracker({
+        ...(scriptUser ? { scriptUser } : {}),
+        enableScriptSecurity: g.enableScriptSecurity,
+        log: procLog,
+      }),
+    createFileTracker: () => createFileTracker(),
+    openTransport: (opts) => openAdvertTransport({ ...opts, log }),
+    ...(fifoWriter ? { notifyFifo: (kind, name, state, priority) => fifoWriter.write(kind, name, state, priority) } : {}),
+  }
+}
+
+/** vrrp_notify_fifo (or notify_fifo) with its optional reader script, run as script_user. */
+async function openFifo(config: Config, log: ProcLog, scriptUser: { user: string; group?: string } | undefined): Promise<NotifyFifo | undefined> {
+  const fifo = config.globalDefs.vrrpNotifyFifo ?? config.globalDefs.notifyFifo
+  if (!fifo) return undefined
+  let credentials: Credentials | undefined
+  if (fifo.script) {
+    const creds = await resolveCredentials(createUserLookup(), scriptUser)
+    if (!creds.ok) {
+      log('error', `notify FIFO script ${fifo.script}: ${creds.error}; not started`)
+      return undefined
+    }
+    credentials = creds.creds
+  }
+  const opened = await openNotifyFifo({
+    path: fifo.path,
+    ...(fifo.script ? { script: splitCommandLine(fifo.script) } : {}),
+    ...(credentials ? { credentials } : {}),
+    log,
+  })
+  if (!opened.ok) {
+    log('error', opened.error)
+    return undefined
+  }
+  return opened.fifo
+}
+
+function reportDiagnostics(log: Logger, diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const line = formatDiagnostic(d)
+    if (d.severity === 'warning') log.warn(line)
+    else log.error(line)
+  }
+}
+
+function defaultControlSocket(pidFile: string | undefined): string {
+  if (pidFile) return pidFile.replace(/\.pid$/, '') + '.sock'
+  return '/run/vrrpd.sock'
+}

@@ -1,0 +1,61 @@
+/**
+ * Which notify scripts run for a state change, with keepalived's argv, pure.
+ */
+import type { NotifyScripts } from '../config/model.js'
+import type { NotifyJob } from './ports.js'
+
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'
+
+/** Who changed state: a vrrp_instance or a vrrp_sync_group. */
+export interface NotifyOwner {
+  kind: 'INSTANCE' | 'GROUP'
+  name: string
+}
+
+/** keepalived has no timeout for notify scripts; we do, so a hung script cannot hold its queue forever. */
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000
+
+/** The queue key of an owner: its jobs run one after the other. */
+export function notifyKey(owner: NotifyOwner): string {
+  return `${owner.kind} ${owner.name}`
+}
+
+/**
+ * The jobs for `owner` entering `state`, in keepalived's order: the specific
+ * `notify_<state>` script with only its own arguments, then `notify` with
+ * `INSTANCE|GROUP name STATE priority` appended (a group's priority is 0).
+ * All share the owner's key, so they run in this order.
+ */
+export function notifyJobsFor(
+  notify: NotifyScripts,
+  owner: NotifyOwner,
+  state: NotifyState,
+  priority: number,
+  splitCommandLine: (s: string) => string[],
+  timeoutMs: number = DEFAULT_NOTIFY_TIMEOUT_MS,
+): NotifyJob[] {
+  const key = notifyKey(owner)
+  const jobs: NotifyJob[] = []
+  const specific = { MASTER: notify.master, BACKUP: notify.backup, FAULT: notify.fault, STOP: notify.stop }[state]
+  if (specific) {
+    const argv = splitCommandLine(specific)
+    if (argv.length > 0) jobs.push({ key, argv, timeoutMs })
+  }
+  if (notify.any) {
+    const argv = splitCommandLine(notify.any)
+    const prio = owner.kind === 'GROUP' ? 0 : priority
+    if (argv.length > 0) jobs.push({ key, argv: [...argv, owner.kind, owner.name, state, String(prio)], timeoutMs })
+  }
+  return jobs
+}
+
+/** notify_master_rx_lower_pri: run with its own arguments only, as keepalived. */
+export function rxLowerPriJobs(
+  notify: NotifyScripts,
+  owner: NotifyOwner,
+  splitCommandLine: (s: string) => string[],
+  timeoutMs: number = DEFAULT_NOTIFY_TIMEOUT_MS,
+): NotifyJob[] {
+  const argv = notify.masterRxLowerPri ? splitCommandLine(notify.masterRxLowerPri) : []
+  return argv.length > 0 ? [{ key: notifyKey(owner), argv, timeoutMs }] : []
+}

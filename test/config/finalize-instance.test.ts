@@ -1,0 +1,62 @@
+// keepalived's per-instance rules, each on a minimal config.
+import t, { type Test } from 'tap'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config/index.js'
+
+const run = (t: Test, body: string, global = '') => {
+  const dir = t.testdir({ 'k.conf': `global_defs {\n${global}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n${body}\n}\n` })
+  const r = loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true })
+  return { r, i: r.config.instances[0], msgs: r.diagnostics.map((d) => `${d.severity}: ${d.message}`) }
+}
+
+t.test('state and priority defaults', async (t) => {
+  t.match(run(t, 'state MASTER').i, { initialState: 'MASTER', priority: 255 }, 'state MASTER without priority -> 255')
+  t.match(run(t, 'priority 255').i, { initialState: 'MASTER' }, 'no state, priority 255 -> MASTER')
+  t.match(run(t, '').i, { initialState: 'BACKUP', priority: 100 }, 'no state -> BACKUP, default priority 100')
+  t.match(run(t, 'state MASTER\npriority 120').i, { initialState: 'MASTER', priority: 120 })
+  t.match(run(t, 'state BACKUP\nstate MASTER').i, { initialState: 'MASTER' }, 'the last of a repeated keyword wins')
+})
+
+t.test('an IPv6 VIP forces version 3', async (t) => {
+  const a = run(t, 'virtual_ipaddress {\n fe80::1\n}')
+  t.match(a.i, { family: 6, version: 3 })
+  t.same(a.msgs, [])
+  const b = run(t, 'version 2\nvirtual_ipaddress {\n fe80::1\n}')
+  t.match(b.i, { version: 3 })
+  t.same(b.msgs, ['warning: (VI_1) cannot use IPv6 with VRRP version 2; setting version 3'])
+  t.match(run(t, 'virtual_ipaddress {\n fe80::1\n}', 'vrrp_version 2').i, { version: 3 }, 'also over the global')
+})
+
+t.test('advert_int: v2 whole seconds, v3 10 ms steps', async (t) => {
+  t.match(run(t, 'advert_int 2.6').i, { advertIntervalMs: 3000 })
+  t.match(run(t, 'version 3\nadvert_int 0.01').i, { advertIntervalMs: 10 })
+  t.match(run(t, 'version 3\nadvert_int 40.95').i, { advertIntervalMs: 40950 })
+  t.same(run(t, 'version 3\nadvert_int 60').msgs, ['warning: (VI_1) advert_int 60 is outside 0.01..40.95 or not in 10 ms steps for VRRPv3; using 40.95'])
+  t.same(run(t, 'advert_int 0.4').msgs, ['warning: (VI_1) advert_int 0.4 is not a whole number of seconds (1..255) for VRRPv2; using 1'])
+})
+
+t.test('vrrp_strict defaults and rules', async (t) => {
+  const s = run(t, 'priority 255\nvirtual_ipaddress {\n 10.0.0.1\n}', 'vrrp_strict')
+  t.match(s.i, { strictMode: true, accept: false, lowerPrioNoAdvert: true, higherPrioSendAdvert: false })
+  t.match(s.i?.garp, { lowerPrioRepeat: 0, lowerPrioDelayMs: 0 })
+  t.same(s.msgs, [])
+  t.match(run(t, 'strict_mode\nvirtual_ipaddress {\n 10.0.0.1\n}\naccept').i, { strictMode: true, accept: true }, 'accept still wins when written')
+})
+
+t.test('vrrp_garp_interval 0 is accepted (keepalived rejects it)', async (t) => {
+  const a = run(t, '', 'vrrp_garp_interval 0')
+  t.equal(a.r.exitCode, 0)
+  t.equal(a.i?.garp.intervalMs, 0)
+})
+
+t.test('global overrides reach the instance, instance keywords win', async (t) => {
+  const a = run(t, 'garp_master_repeat 2\nskip_check_adv_addr off', 'vrrp_garp_master_repeat 9\nvrrp_garp_master_refresh 30\nvrrp_skip_check_adv_addr')
+  t.match(a.i?.garp, { masterRepeat: 2, masterRefreshMs: 30000 })
+  t.equal(a.i?.skipCheckAdvAddr, false)
+})
+
+t.test('preempt after nopreempt turns it back off; virtual_routes kept raw', async (t) => {
+  const a = run(t, 'nopreempt\npreempt\nvirtual_routes {\n 10.1.0.0/16 via 10.0.0.254 dev eth0\n}')
+  t.equal(a.i?.nopreempt, false)
+  t.same(a.i?.virtualRoutes, ['10.1.0.0/16 via 10.0.0.254 dev eth0'])
+})

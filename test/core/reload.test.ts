@@ -1,0 +1,85 @@
+import t from 'tap'
+import { Harness, messages, ofType } from '../helpers/sim-core.js'
+import { hostOpts, makeConfig, makeInstance, makeScript, track, vip } from '../helpers/sim-config.js'
+import { reloadRouter } from '../../src/core/index.js'
+import type { VrrpInstance } from '../../src/config/model.js'
+
+function masterOf(instances: VrrpInstance[]): Harness {
+  const h = new Harness(makeConfig(instances, { scripts: [makeScript('chk')] }))
+  h.step({ type: 'startup' }, 0)
+  for (const i of instances) if (h.inst(i.name).state === 'BACKUP') h.fire(i.name)
+  return h
+}
+
+t.test('a matched MASTER keeps state and stats, runs no notify, gets only the VIP diff', (t) => {
+  const h = masterOf([makeInstance({ virtualIpAddresses: [vip('10.0.0.100'), vip('10.0.0.101')] })])
+  const sent = h.inst().stats.advertSent
+  const next = makeConfig([makeInstance({ virtualIpAddresses: [vip('10.0.0.101'), vip('10.0.0.102')] })])
+  const { router, actions } = reloadRouter(h.router, next, h.now + 10, hostOpts('10.0.0.1'))
+  const inst = router.instances.get('VI_1')!
+  t.equal(inst.state, 'MASTER')
+  t.ok(inst.stats.advertSent >= sent)
+  t.equal(inst.stats.becomeMaster, 1)
+  t.same(ofType(actions, 'runNotify'), [])
+  t.same(ofType(actions, 'stateChanged'), [])
+  t.same(ofType(actions, 'removeVips').flatMap((a) => a.vips.map((v) => v.address)), ['10.0.0.100'])
+  t.same(ofType(actions, 'addVips').flatMap((a) => a.vips.map((v) => v.address)), ['10.0.0.102'])
+  t.same(ofType(actions, 'sendAdvert')[0]!.advert.ipAddresses, ['10.0.0.101', '10.0.0.102'], 'the new list goes out at once')
+  t.equal(ofType(actions, 'armTimer').length, 1, 'its timer is re-armed')
+  t.end()
+})
+
+t.test('a matched BACKUP gets no VIP actions', (t) => {
+  const h = new Harness(makeConfig([makeInstance()]))
+  h.step({ type: 'startup' }, 0)
+  const { router, actions } = reloadRouter(h.router, makeConfig([makeInstance({ virtualIpAddresses: [vip('10.0.0.200')] })]), 5, hostOpts('10.0.0.1'))
+  t.equal(router.instances.get('VI_1')!.state, 'BACKUP')
+  t.same(ofType(actions, 'addVips').length + ofType(actions, 'removeVips').length, 0)
+  t.equal(router.instances.get('VI_1')!.masterDownAt, h.inst().masterDownAt, 'down timer kept')
+  t.end()
+})
+
+t.test('a deleted MASTER sends priority 0 and removes its VIPs; a new instance starts', (t) => {
+  // RFC 3768 6.4.3 Shutdown for the removed instance
+  const h = masterOf([makeInstance()])
+  const next = makeConfig([makeInstance({ name: 'VI_9', virtualRouterId: 9 })])
+  const { router, actions } = reloadRouter(h.router, next, h.now + 10, hostOpts('10.0.0.1'))
+  t.same(ofType(actions, 'sendAdvert').map((a) => [a.instance, a.advert.priority]), [['VI_1', 0]])
+  t.same(ofType(actions, 'removeVips').map((a) => a.instance), ['VI_1'])
+  t.ok(ofType(actions, 'cancelTimer').some((a) => a.instance === 'VI_1'))
+  t.equal(router.instances.get('VI_9')!.state, 'BACKUP')
+  t.ok(messages(actions).includes('(VI_9) Entering BACKUP STATE (init)'))
+  t.notOk(router.instances.has('VI_1'))
+  t.end()
+})
+
+t.test('matching is by VRID + family + interface, across a rename', (t) => {
+  const h = masterOf([makeInstance()])
+  const { router, actions } = reloadRouter(h.router, makeConfig([makeInstance({ name: 'WEB' })]), h.now + 1, hostOpts('10.0.0.1'))
+  t.equal(router.instances.get('WEB')!.state, 'MASTER')
+  t.ok(ofType(actions, 'cancelTimer').some((a) => a.instance === 'VI_1'))
+  t.ok(ofType(actions, 'armTimer').some((a) => a.instance === 'WEB'))
+  t.same(ofType(actions, 'removeVips'), [])
+  const moved = reloadRouter(router, makeConfig([makeInstance({ name: 'WEB', interface: 'eth1' })]), h.now + 2, hostOpts('10.0.0.1', ['eth0', 'eth1']))
+  t.equal(moved.router.instances.get('WEB')!.state, 'BACKUP', 'another interface is another instance')
+  t.end()
+})
+
+t.test('scripts count as good on reload', (t) => {
+  const h = new Harness(makeConfig([makeInstance({ trackScripts: [track('chk', 0)] })], { scripts: [makeScript('chk')] }))
+  h.step({ type: 'startup' }, 0)
+  h.step({ type: 'trackChanged', kind: 'script', name: 'chk', ok: false }, 1)
+  t.equal(h.inst().state, 'FAULT')
+  const { router } = reloadRouter(h.router, h.router.config, 2, hostOpts('10.0.0.1'))
+  t.equal(router.instances.get('VI_1')!.state, 'BACKUP')
+  t.end()
+})
+
+t.test('track files keep their value across a reload', (t) => {
+  const h = new Harness(makeConfig([makeInstance({ trackFiles: [track('f', 1)] })]))
+  h.step({ type: 'startup' }, 0)
+  h.step({ type: 'trackChanged', kind: 'file', name: 'f', ok: true, value: 20 }, 1)
+  const { router } = reloadRouter(h.router, h.router.config, 2, hostOpts('10.0.0.1'))
+  t.equal(router.instances.get('VI_1')!.effectivePriority, 120)
+  t.end()
+})

@@ -1,0 +1,56 @@
+import t from 'tap'
+import { Harness, ofType } from '../helpers/sim-core.js'
+import { advertFrom, makeConfig, makeGroup, makeInstance, makeScript, track, vip } from '../helpers/sim-config.js'
+import type { SyncGroup } from '../../src/config/model.js'
+
+function grouped(groupOver: Partial<SyncGroup> = {}, prio2 = 100): Harness {
+  const cfg = makeConfig(
+    [
+      makeInstance({ name: 'VI_1' }),
+      makeInstance({ name: 'VI_2', interface: 'eth1', virtualRouterId: 52, priority: prio2, virtualIpAddresses: [vip('10.1.0.100', 'eth1')] }),
+      makeInstance({ name: 'VI_3', interface: 'eth1', virtualRouterId: 53 }),
+    ],
+    { syncGroups: [makeGroup('G1', ['VI_1', 'VI_2'], groupOver)], scripts: [makeScript('gchk', { weight: -20 })] },
+  )
+  const h = new Harness(cfg, '10.0.0.1', ['eth0', 'eth1'])
+  h.step({ type: 'startup' }, 0)
+  return h
+}
+const states = (h: Harness) => ['VI_1', 'VI_2', 'VI_3'].map((n) => h.inst(n).state)
+
+t.test('one member FAULT -> every member FAULT; clear -> all back', (t) => {
+  const h = grouped()
+  const actions = h.step({ type: 'interfaceChanged', interface: 'eth1', up: false }, 10)
+  t.same(states(h).slice(0, 2), ['FAULT', 'FAULT'], 'VI_1 follows VI_2 although eth0 is up')
+  t.ok(ofType(actions, 'runNotify').some((a) => a.owner.kind === 'GROUP' && a.owner.name === 'G1' && a.state === 'FAULT'))
+  h.step({ type: 'interfaceChanged', interface: 'eth1', up: true }, 20)
+  t.same(states(h), ['BACKUP', 'BACKUP', 'BACKUP'])
+  t.end()
+})
+
+t.test('one member goes MASTER -> all MASTER; non-members are untouched', (t) => {
+  const h = grouped({}, 200)
+  const actions = h.fire('VI_2')
+  t.same(states(h), ['MASTER', 'MASTER', 'BACKUP'])
+  const notifies = ofType(actions, 'runNotify').map((a) => `${a.owner.kind} ${a.owner.name} ${a.state}`)
+  t.same(notifies.sort(), ['GROUP G1 MASTER', 'INSTANCE VI_1 MASTER', 'INSTANCE VI_2 MASTER'])
+  t.end()
+})
+
+t.test('one member goes BACKUP from MASTER -> all BACKUP', (t) => {
+  const h = grouped({}, 200)
+  h.fire('VI_2')
+  const advert = advertFrom(h.inst('VI_1').config, { priority: 250 })
+  h.step({ type: 'advertReceived', interface: 'eth0', source: '10.0.0.9', advert }, h.now + 10)
+  t.same(states(h).slice(0, 2), ['BACKUP', 'BACKUP'])
+  t.end()
+})
+
+t.test('a failing group track puts every member in FAULT whatever its weight', (t) => {
+  const h = grouped({ trackScripts: [track('gchk', -20)] })
+  h.step({ type: 'trackChanged', kind: 'script', name: 'gchk', ok: false }, 10)
+  t.same(states(h), ['FAULT', 'FAULT', 'BACKUP'])
+  h.step({ type: 'trackChanged', kind: 'script', name: 'gchk', ok: true }, 20)
+  t.same(states(h), ['BACKUP', 'BACKUP', 'BACKUP'])
+  t.end()
+})

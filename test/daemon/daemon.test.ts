@@ -1,0 +1,198 @@
+// The daemon's executor over fake ports, with the real config parser, core and
+// codec: what reaches the wire, `ip addr`, GARP and notify, and in which order.
+import t from 'tap'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config/index.js'
+import { Daemon } from '../../src/daemon/daemon.js'
+import { createLogger } from '../../src/log.js'
+import { decodeAdvert, encodeAdvert, authDataFromPassword } from '../../src/protocol/index.js'
+import type { Advert } from '../../src/protocol/types.js'
+import { FakeWorld, flush, type Recorded } from '../helpers/fake-ports.js'
+
+const CONF = `
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass s3cret
+  }
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+  notify_master "/etc/keepalived/to-master.sh"
+  notify "/etc/keepalived/notify.sh"
+}
+`
+
+function setup(t: Tap.Test, conf = CONF) {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
+  const file = join(dir, 'keepalived.conf')
+  writeFileSync(file, conf)
+  const loaded = loadConfig(file, { interfaceExists: () => true })
+  t.equal(loaded.exitCode, 0, 'config is valid')
+  const world = new FakeWorld()
+  world.addInterface('eth0', '10.0.0.1')
+  const lines: string[] = []
+  const log = createLogger({ format: 'text', level: 'debug', write: (l) => lines.push(l) })
+  const daemon = new Daemon(loaded.config, world.ports(), log)
+  return { world, daemon, lines }
+}
+
+const has = (lines: string[], text: string) => lines.some((l) => l.includes(text))
+const indexOf = (events: Recorded[], pred: (e: Recorded) => boolean) => events.findIndex(pred)
+
+function advertFrom(source: string, priority: number, over: Partial<Advert> = {}): Buffer {
+  const advert: Advert = {
+    version: 2,
+    type: 1,
+    virtualRouterId: 51,
+    priority,
+    adverIntervalMs: 1000,
+    authType: 1,
+    authData: authDataFromPassword('s3cret'),
+    ipAddresses: ['10.0.0.100'],
+    family: 4,
+    ...over,
+  }
+  return encodeAdvert(advert, { source, destination: '224.0.0.18' })
+}
+
+function decodeSent(e: Recorded) {
+  if (e.kind !== 'send') throw new Error('not a send')
+  const r = decodeAdvert(e.payload, { family: 4, source: e.source, destination: e.destination, ttl: 255, checkTtl: true })
+  if (!r.ok) throw new Error(`our own advert does not decode: ${r.reason}`)
+  return r.advert
+}
+
+async function becomeMaster(world: FakeWorld, daemon: Daemon) {
+  await daemon.start()
+  // RFC 3768 6.4.2: Master_Down_Interval = 3 * 1 s + (256 - 100) / 256 s.
+  world.advance(3000 + Math.ceil((156 * 1000) / 256) + 1)
+  await flush()
+}
+
+t.test('a backup whose master-down timer runs out advertises, then sets VIPs, then sends GARP, then notifies', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await daemon.start()
+  t.ok(has(lines, '(VI_1) Entering BACKUP STATE (init)'))
+  world.advance(3000)
+  t.notOk(world.events.some((e) => e.kind !== 'notify' && e.kind !== 'fifo'), 'nothing on the wire or interface before Master_Down_Interval') // RFC 3768 6.4.2
+  world.events.length = 0
+  world.advance(700)
+  await flush()
+  t.ok(has(lines, '(VI_1) Entering MASTER STATE'))
+  const ev = world.events
+  const firstSend = indexOf(ev, (e) => e.kind === 'send')
+  const add = indexOf(ev, (e) => e.kind === 'addVip')
+  const firstGarp = indexOf(ev, (e) => e.kind === 'garp')
+  t.ok(firstSend >= 0 && add > firstSend, 'the advert goes out before the VIPs are set (RFC 3768 6.4.2)')
+  t.ok(firstGarp > add, 'GARPs go out once the VIP is on the interface')
+  t.equal(ev.filter((e) => e.kind === 'garp').length, 5, 'garp_master_repeat 5 by default')
+  const sent = decodeSent(ev[firstSend]!)
+  t.equal(sent.priority, 100)
+  t.equal(sent.virtualRouterId, 51)
+  t.equal(sent.authData.toString('latin1').replace(/\0+$/, ''), 's3cret')
+  t.same(sent.ipAddresses, ['10.0.0.100'])
+  const notifies = ev.filter((e): e is Extract<Recorded, { kind: 'notify' }> => e.kind === 'notify').map((e) => e.job.argv)
+  t.same(notifies, [['/etc/keepalived/to-master.sh'], ['/etc/keepalived/notify.sh', 'INSTANCE', 'VI_1', 'MASTER', '100']])
+  t.ok(ev.some((e) => e.kind === 'fifo' && e.line === 'INSTANCE "VI_1" MASTER 100'))
+  // The second GARP burst after garp_master_delay (5 s).
+  world.advance(5000)
+  await flush()
+  t.equal(world.events.filter((e) => e.kind === 'garp').length, 10, 'a second burst after vrrp_garp_master_delay')
+  await daemon.stop()
+})
+
+t.test('a master receiving a higher priority goes back to BACKUP and removes its VIPs', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await becomeMaster(world, daemon)
+  world.events.length = 0
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.2', 150) })
+  await flush()
+  t.ok(has(lines, '(VI_1) Entering BACKUP STATE'))
+  t.ok(world.events.some((e) => e.kind === 'removeVip' && e.address === '10.0.0.100'))
+  t.equal(world.vipsPresent.size, 0)
+  await daemon.stop()
+})
+
+t.test('bad packets are dropped, counted by reason and do not change the state', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await becomeMaster(world, daemon)
+  const good = advertFrom('10.0.0.2', 150)
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 64, payload: good }) // RFC 3768 7.1 TTL
+  const badSum = Buffer.from(good)
+  badSum[6] = badSum[6]! ^ 0xff
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: badSum }) // checksum
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: good.subarray(0, 12) }) // truncated
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.2', 150, { virtualRouterId: 52 }) })
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.2', 150, { authData: authDataFromPassword('wrong') }) })
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.2', 150, { adverIntervalMs: 2000 }) })
+  await flush()
+  const status = daemon.status()
+  const inst = status.instances[0]!
+  t.equal(inst.state, 'MASTER', 'still master')
+  t.equal(inst.stats.dropped.ttl, 1)
+  t.equal(inst.stats.dropped.checksum, 1)
+  t.equal(inst.stats.dropped.length, 1)
+  t.equal(inst.stats.dropped.authData, 1)
+  t.equal(inst.stats.dropped.interval, 1)
+  t.equal(status.unattributedDrops.vrid, 1, 'an unknown VRID belongs to no instance')
+  t.ok(has(lines, 'dropped advert from 10.0.0.2 on eth0: ttl'), 'drops are logged')
+  // The same drop again within the window is counted but not logged again.
+  const before = lines.filter((l) => l.includes(': ttl')).length
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 64, payload: good })
+  t.equal(lines.filter((l) => l.includes(': ttl')).length, before, 'rate limited')
+  t.equal(daemon.status().instances[0]!.stats.dropped.ttl, 2)
+  await daemon.stop()
+})
+
+t.test('a VIP that cannot be added puts the instance in FAULT, with a clear log line', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  world.failAdd = true
+  await becomeMaster(world, daemon)
+  await flush()
+  t.ok(has(lines, '(VI_1) cannot add VIPs: 10.0.0.100/24 dev eth0: RTNETLINK answers: Operation not permitted'))
+  t.ok(has(lines, '(VI_1) Entering FAULT STATE'))
+  t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  await daemon.stop()
+})
+
+t.test('VIPs left on the interface by an earlier run are removed at start', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  world.vipsPresent.add('10.0.0.100/24@eth0')
+  await daemon.start()
+  t.equal(world.vipsPresent.size, 0)
+  t.ok(has(lines, 'removed leftover VIP 10.0.0.100'))
+  await daemon.stop()
+})
+
+t.test('SIGTERM as master: priority 0 advert, VIPs removed, notify STOP', async (t) => {
+  const { world, daemon } = setup(t)
+  await becomeMaster(world, daemon)
+  world.events.length = 0
+  await daemon.stop()
+  const sends = world.events.filter((e) => e.kind === 'send').map(decodeSent)
+  t.same(sends.map((a) => a.priority), [0], 'RFC 3768 6.4.3: priority 0 on shutdown')
+  t.ok(world.events.some((e) => e.kind === 'removeVip'))
+  t.ok(world.events.some((e) => e.kind === 'notify' && e.job.argv.join(' ') === '/etc/keepalived/notify.sh INSTANCE VI_1 STOP 100'))
+})
+
+t.test('the interface going down puts the instance in FAULT; up brings it back to BACKUP', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await becomeMaster(world, daemon)
+  world.setLink('eth0', false)
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  t.equal(world.vipsPresent.size, 0, 'VIPs removed in FAULT')
+  world.setLink('eth0', true)
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'BACKUP')
+  t.ok(has(lines, '(VI_1) Entering FAULT STATE'))
+  await daemon.stop()
+})

@@ -1,0 +1,130 @@
+/**
+ * In-memory ports for daemon tests: a manual clock, a recorded wire, fake
+ * interfaces and `ip addr`. Every effect lands in `events` in order, so tests
+ * can assert what happened and in which order.
+ */
+import type { VipEntry } from '../../src/config/model.js'
+import type { DaemonPorts } from '../../src/daemon/daemon.js'
+import type { AdvertTransport, InterfaceInfo, NotifyJob, ReceivedPacket, TimerHandle } from '../../src/io/ports.js'
+
+export type Recorded =
+  | { kind: 'send'; source: string; destination: string; payload: Buffer }
+  | { kind: 'addVip'; address: string }
+  | { kind: 'removeVip'; address: string }
+  | { kind: 'garp'; iface: string; address: string }
+  | { kind: 'notify'; job: NotifyJob }
+  | { kind: 'fifo'; line: string }
+
+export class FakeWorld {
+  now = 0
+  readonly events: Recorded[] = []
+  readonly timers = new Map<number, { at: number; fn: () => void }>()
+  nextTimer = 1
+  readonly ifaces = new Map<string, InterfaceInfo>()
+  readonly vipsPresent = new Set<string>()
+  readonly transports: { iface: string; listener?: (p: ReceivedPacket) => void }[] = []
+  failAdd = false
+  linkListener: ((info: InterfaceInfo | undefined, name: string) => void) | undefined
+
+  addInterface(name: string, address: string, mac = '02:00:00:00:00:01'): void {
+    this.ifaces.set(name, { name, index: this.ifaces.size + 2, mac, up: true, addresses: [{ family: 4, address, prefixLength: 24, primary: true }] })
+  }
+
+  /** Runs every timer due up to `now + ms`, in deadline order. */
+  advance(ms: number): void {
+    const end = this.now + ms
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined
+      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry
+      if (!next) break
+      this.timers.delete(next[0])
+      this.now = Math.max(this.now, next[1].at)
+      next[1].fn()
+    }
+    this.now = end
+  }
+
+  /** Delivers a packet to the transport on `iface`. */
+  deliver(iface: string, packet: Omit<ReceivedPacket, 'interface'>): void {
+    for (const t of this.transports) if (t.iface === iface) t.listener?.({ ...packet, interface: iface })
+  }
+
+  setLink(name: string, up: boolean): void {
+    const info = this.ifaces.get(name)
+    if (!info) return
+    const next = { ...info, up }
+    this.ifaces.set(name, next)
+    this.linkListener?.(next, name)
+  }
+
+  ports(): DaemonPorts {
+    const vipKey = (v: VipEntry) => `${v.address}/${v.prefixLength}@${v.dev}`
+    return {
+      clock: {
+        now: () => this.now,
+        setTimer: (at, fn): TimerHandle => {
+          const id = this.nextTimer++
+          this.timers.set(id, { at, fn })
+          return { id }
+        },
+        clearTimer: (h) => {
+          this.timers.delete(h.id as number)
+        },
+      },
+      links: {
+        get: async (name) => this.ifaces.get(name),
+        watch: (_names, listener) => {
+          this.linkListener = listener
+        },
+        close: () => {},
+      },
+      addresses: {
+        add: async (vip) => {
+          if (this.failAdd) return { ok: false, error: 'RTNETLINK answers: Operation not permitted' }
+          this.vipsPresent.add(vipKey(vip))
+          this.events.push({ kind: 'addVip', address: vip.address })
+          return { ok: true }
+        },
+        remove: async (vip) => {
+          this.vipsPresent.delete(vipKey(vip))
+          this.events.push({ kind: 'removeVip', address: vip.address })
+          return { ok: true }
+        },
+        has: async (vip) => this.vipsPresent.has(vipKey(vip)),
+      },
+      garp: {
+        send: (iface, address) => {
+          this.events.push({ kind: 'garp', iface: iface.name, address })
+          return { ok: true }
+        },
+        close: () => {},
+      },
+      notify: {
+        enqueue: (job) => this.events.push({ kind: 'notify', job }),
+        drain: async () => {},
+      },
+      createScriptTracker: () => ({ start: () => {}, stop: async () => {} }),
+      createFileTracker: () => ({ start: () => {}, stop: () => {} }),
+      openTransport: (opts): AdvertTransport => {
+        const entry: { iface: string; listener?: (p: ReceivedPacket) => void } = { iface: opts.interface }
+        this.transports.push(entry)
+        return {
+          send: (payload, source, destination) => {
+            this.events.push({ kind: 'send', source, destination, payload: Buffer.from(payload) })
+            return { ok: true }
+          },
+          onPacket: (l) => {
+            entry.listener = l
+          },
+          close: () => {},
+        }
+      },
+      notifyFifo: (kind, name, state, priority) => this.events.push({ kind: 'fifo', line: `${kind} "${name}" ${state} ${priority}` }),
+    }
+  }
+}
+
+/** Lets pending promise chains (VIP and GARP work) run. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+}
