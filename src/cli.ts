@@ -29,6 +29,8 @@ export interface CliOptions {
   dontFork: boolean
   /** -p/--pid (or -r/--vrrp_pid): the pid file. */
   pid?: string
+  /** --control-socket: where `vrrpd status` finds the daemon. */
+  controlSocket?: string
   /** Warnings about accepted-but-ignored flags, for main.ts to print. */
   warnings: string[]
 }
@@ -60,7 +62,12 @@ function version(): string {
 function build(argv: string[]) {
   let y = yargs(argv)
     .scriptName('vrrpd')
-    .usage('Usage: vrrpd [options]\n\nA VRRP daemon that reads keepalived.conf.')
+    .usage(
+      'Usage: vrrpd [options]\n' +
+        '       vrrpd status [--pid FILE | --control-socket PATH]   live state of a running vrrpd\n' +
+        '       vrrpd lab [--daemon vrrpd|keepalived]               the nginx failover demo in network namespaces\n\n' +
+        'A VRRP daemon that reads keepalived.conf.',
+    )
     .option('config', { alias: ['f', 'use-file'], type: 'string', default: DEFAULTS.configFile, describe: 'Configuration file', requiresArg: true })
     .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'Check the configuration and exit (0 ok, 4 fatal, 5 errors, 6 script security)' })
     .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'Print the resolved configuration as JSON and exit' })
@@ -74,6 +81,7 @@ function build(argv: string[]) {
     .option('no-syslog', { alias: 'G', type: 'boolean', default: false, describe: 'Do not log via syslog (vrrpd never does)' })
     .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
     .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
+    .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
   for (const [name, short, takesValue] of UNSUPPORTED) {
     y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
   }
@@ -128,5 +136,34 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   if (typeof a['log-level'] === 'string') opts.logLevel = a['log-level']
   const pid = (a.pid ?? a.vrrp_pid) as string | undefined
   if (pid !== undefined) opts.pid = pid
+  if (typeof a['control-socket'] === 'string') opts.controlSocket = a['control-socket']
   return opts
+}
+
+/** `vrrpd status` and `vrrpd lab`: small commands beside the daemon's own options. */
+export type SubCommand =
+  | { command: 'status'; socket?: string; pid?: string }
+  | { command: 'lab'; daemon: 'vrrpd' | 'keepalived' }
+
+/** Recognises a subcommand in argv; undefined when argv is for the daemon. */
+export function parseSubCommand(argv: string[]): SubCommand | CliExit | undefined {
+  const [name, ...rest] = argv
+  if (name !== 'status' && name !== 'lab') return undefined
+  const values: Record<string, string> = {}
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
+    const key = m?.[1] === 'p' ? 'pid' : m?.[1]
+    const allowed = name === 'status' ? ['pid', 'control-socket'] : ['daemon']
+    if (!m || !key || !allowed.includes(key)) return { exit: 1, message: `vrrpd ${name}: unknown argument '${arg}'\nTry 'vrrpd --help'.` }
+    const value = m[2] ?? rest[++i]
+    if (value === undefined) return { exit: 1, message: `vrrpd ${name}: --${key} needs a value` }
+    values[key] = value
+  }
+  if (name === 'lab') {
+    const daemon = values.daemon ?? 'vrrpd'
+    if (daemon !== 'vrrpd' && daemon !== 'keepalived') return { exit: 1, message: `vrrpd lab: --daemon must be vrrpd or keepalived` }
+    return { command: 'lab', daemon }
+  }
+  return { command: 'status', ...(values['control-socket'] ? { socket: values['control-socket'] } : {}), ...(values.pid ? { pid: values.pid } : {}) }
 }

@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { parseCli, type CliOptions } from './cli.js'
+import { parseCli, parseSubCommand, type CliOptions, type SubCommand } from './cli.js'
 import { formatDiagnostic, loadConfig, type LoadOptions, type LoadResult } from './config/index.js'
 import type { Config, Diagnostic } from './config/model.js'
 
@@ -30,6 +30,12 @@ function printDiagnostics(io: MainIo, loaded: LoadResult): void {
 
 /** Runs vrrpd with argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
+  const sub = parseSubCommand(argv)
+  if (sub && 'exit' in sub) {
+    io.stderr(sub.message + '\n')
+    return sub.exit
+  }
+  if (sub) return runSubCommand(sub, io)
   const cli = parseCli(argv)
   if (!('config' in cli)) {
     ;(cli.exit === 0 ? io.stdout : io.stderr)(cli.message.endsWith('\n') ? cli.message : cli.message + '\n')
@@ -46,6 +52,22 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
   const daemonModule = './daemon/run.js'
   const { runDaemon } = (await import(daemonModule)) as { runDaemon: RunDaemon }
   return runDaemon(cli, { config: loaded.config, diagnostics: loaded.diagnostics, exitCode: loaded.exitCode })
+}
+
+async function runSubCommand(sub: SubCommand, io: MainIo): Promise<number> {
+  if (sub.command === 'lab') {
+    const { runDemo } = await import('./lab/demo.js')
+    const result = await runDemo({ daemon: sub.daemon, out: (line) => io.stdout(line + '\n') })
+    return result.ok ? 0 : 1
+  }
+  const { queryControlSocket, controlSocketPath } = await import('./daemon/control-socket.js')
+  const answer = await queryControlSocket(sub.socket ?? controlSocketPath(sub.pid))
+  if (!answer.ok) {
+    io.stderr(`vrrpd status: ${answer.error}\n`)
+    return 1
+  }
+  io.stdout(JSON.stringify(answer.status, null, 2) + '\n')
+  return 0
 }
 
 function isEntryPoint(): boolean {

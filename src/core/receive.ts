@@ -105,7 +105,7 @@ function masterReceive(ctx: StepContext, inst: InstanceState, source: string, ad
   }
   const local = inst.effectivePriority
   const mine = primaryAddress(inst, ctx.router) ?? ''
-  if (advert.priority > local) {
+  if (advert.priority > local || (advert.priority === local && compareAddresses(source, mine, cfg.family) > 0)) {
     log(ctx, 'info', `Master received advert from ${source} with higher priority ${advert.priority}, ours ${local}`, inst.name)
     moveTo(ctx, inst, 'BACKUP', `higher priority advert from ${source}`)
     if (cfg.version === 3) inst.masterAdverIntervalMs = advert.adverIntervalMs

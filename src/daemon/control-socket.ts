@@ -8,6 +8,13 @@ import { mkdirSync, unlinkSync, chmodSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Logger } from '../log.js'
 
+/** The status socket lives beside the pid file: /run/vrrpd.pid -> /run/vrrpd.sock. */
+export function controlSocketPath(pidFile: string | undefined): string {
+  return (pidFile ?? DEFAULT_PID_FILE).replace(/\.pid$/, '') + '.sock'
+}
+
+export const DEFAULT_PID_FILE = '/run/vrrpd.pid'
+
 export interface ControlServer {
   path: string
   close(): Promise<void>

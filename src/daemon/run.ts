@@ -20,7 +20,7 @@ import { createUserLookup, resolveCredentials, type Credentials } from '../io/us
 import { Daemon, type DaemonPorts } from './daemon.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
-import { startControlSocket, type ControlServer } from './control-socket.js'
+import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
 
 /** What the daemon needs from the command line. */
 export interface DaemonOptions {
@@ -34,7 +34,6 @@ export interface DaemonOptions {
   controlSocket?: string
 }
 
-const DEFAULT_PID_FILE = '/run/vrrpd.pid'
 
 /** Runs vrrpd until SIGTERM/SIGINT. Resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions, loaded: { config: Config; diagnostics: Diagnostic[]; exitCode?: number }): Promise<number> {
@@ -60,7 +59,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
 
   let control: ControlServer | undefined
   try {
-    control = await startControlSocket(options.controlSocket ?? defaultControlSocket(options.pid), () => daemon.status(), log)
+    control = await startControlSocket(options.controlSocket ?? controlSocketPath(options.pid), () => daemon.status(), log)
   } catch (err) {
     log.warn(`status socket not available: ${(err as Error).message}`)
   }
@@ -170,9 +169,4 @@ function reportDiagnostics(log: Logger, diagnostics: Diagnostic[]): void {
     if (d.severity === 'warning') log.warn(line)
     else log.error(line)
   }
-}
-
-function defaultControlSocket(pidFile: string | undefined): string {
-  if (pidFile) return pidFile.replace(/\.pid$/, '') + '.sock'
-  return '/run/vrrpd.sock'
 }

@@ -233,10 +233,21 @@ async function macOf(net: LabNetwork, host: string): Promise<string> {
   return n.mac ? `${n.mac} (${n.state})` : 'none'
 }
 
-async function expectVip(net: LabNetwork, holder: string, other: string): Promise<void> {
-  const [has, hasNot] = await Promise.all([net.addresses(holder), net.addresses(other)])
-  if (!has.includes(VIP)) throw new Error(`${holder} does not hold ${VIP} (has ${has.join(', ')})`)
-  if (hasNot.includes(VIP)) throw new Error(`${other} still holds ${VIP}`)
+/**
+ * The VIP on `holder` and not on `other`. The daemon logs "Entering MASTER STATE"
+ * before `ip addr add` has finished, so this waits a little for the address.
+ */
+async function expectVip(net: LabNetwork, holder: string, other: string, withinMs = 2000): Promise<void> {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    const [has, hasNot] = await Promise.all([net.addresses(holder), net.addresses(other)])
+    if (has.includes(VIP) && !hasNot.includes(VIP)) return
+    if (Date.now() >= deadline) {
+      if (!has.includes(VIP)) throw new Error(`${holder} does not hold ${VIP} (has ${has.join(', ')})`)
+      throw new Error(`${other} still holds ${VIP}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
 
 async function expectNeighbour(net: LabNetwork, owner: string): Promise<void> {
