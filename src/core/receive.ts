@@ -114,6 +114,12 @@ function masterReceive(ctx: StepContext, inst: InstanceState, source: string, ad
     inst.masterDownAt = now + masterDownFor(inst)
     return
   }
+  if (advert.priority === local) {
+    // Equal priority from a lower (or, misconfigured, the same) address: discard
+    // without answering, so two routers sharing an address cannot ping-pong.
+    log(ctx, 'debug', `received equal priority (${advert.priority}) advert from lower address ${source} - discarding`, inst.name)
+    return
+  }
   // keepalived: "forcing a new election" by re-advertising at once.
   log(ctx, 'info', `received lower priority (${advert.priority}) advert from ${source} - discarding`, inst.name)
   sendAdvert(ctx, inst)

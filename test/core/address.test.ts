@@ -13,6 +13,7 @@ t.test('addresses compare as numbers, not text', (t) => {
 })
 
 t.test('malformed addresses sort lowest and never throw', (t) => {
+  // RFC 3768 6.4.3 (address comparison; wire text never throws)
   t.equal(addressToNumber('10.0.0.256', 4), undefined)
   t.equal(addressToNumber('1::2::3', 6), undefined)
   t.equal(addressToNumber('::ffff:10.0.0.1', 6), 0xffff0a000001n)

@@ -4,6 +4,7 @@ import { advertFrom, makeConfig, makeInstance, makeScript, track } from '../help
 import { describeRouter } from '../../src/core/index.js'
 
 t.test('describeRouter is a JSON view with state, priorities, master, tracks and stats', (t) => {
+  // RFC 3768 6.1 (per-router parameters, exposed); keepalived SIGUSR1/SIGUSR2 data
   const h = new Harness(makeConfig([makeInstance({ trackScripts: [track('chk', -20)] })], { scripts: [makeScript('chk')] }))
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'advertReceived', interface: 'eth0', source: '10.0.0.2', advert: advertFrom(makeInstance(), { priority: 150 }) }, 10)

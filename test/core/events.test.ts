@@ -25,6 +25,7 @@ t.test('startup: BACKUP with the down timer armed; an owner is MASTER at once', 
 })
 
 t.test('startup in FAULT when the interface is down or has no address', (t) => {
+  // RFC 3768 6.4.1 Startup, keepalived FAULT extension (no usable interface)
   const down = router()
   down.router.interfacesUp.eth0 = false
   down.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 0)
@@ -39,6 +40,7 @@ t.test('startup in FAULT when the interface is down or has no address', (t) => {
 })
 
 t.test('dont_track_primary: the interface going down is not a FAULT', (t) => {
+  // RFC 3768 6.4.1, keepalived dont_track_primary
   const h = router({ dontTrackPrimary: true })
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 10)
@@ -53,6 +55,7 @@ t.test('dont_track_primary: the interface going down is not a FAULT', (t) => {
 })
 
 t.test('vrrp_startup_delay delays the start by a timer', (t) => {
+  // RFC 3768 6.4.1 Startup event, delayed (keepalived vrrp_startup_delay)
   const h = router({}, { startupDelayMs: 5000 })
   const actions = h.step({ type: 'startup' }, 100)
   t.equal(h.inst().state, 'INIT')
@@ -82,6 +85,7 @@ t.test('shutdown: a master sends priority 0, removes VIPs, STOP notify, timer ca
 })
 
 t.test('a track change adjusts the effective priority; a master advertises it at once', (t) => {
+  // RFC 3768 6.4.3 (the advert carries the current Priority, 5.3.4); keepalived track weights
   const h = router({ trackScripts: [track('chk', -20)] })
   h.step({ type: 'startup' }, 0)
   h.fire()
@@ -94,6 +98,7 @@ t.test('a track change adjusts the effective priority; a master advertises it at
 })
 
 t.test('a backup whose priority changes sends nothing', (t) => {
+  // RFC 3768 6.4.2 (a backup sends no adverts)
   const h = router({ trackScripts: [track('chk', 10)] })
   h.step({ type: 'startup' }, 0)
   t.equal(h.inst().effectivePriority, 110)
@@ -104,6 +109,7 @@ t.test('a backup whose priority changes sends nothing', (t) => {
 })
 
 t.test('a weight-0 track failing is FAULT; recovering goes BACKUP (owner: MASTER)', (t) => {
+  // RFC 3768 6.4.1 (owner -> Master on (re)start); keepalived weight 0 -> FAULT
   const h = router({ trackScripts: [track('chk0', 0)] })
   h.step({ type: 'startup' }, 0)
   fail(h, 'chk0', 10)
@@ -122,6 +128,7 @@ t.test('a weight-0 track failing is FAULT; recovering goes BACKUP (owner: MASTER
 })
 
 t.test('track_interface follows interfaceChanged for another interface', (t) => {
+  // RFC 3768 5.3.4 Priority, keepalived track_interface weight
   const h = new Harness(makeConfig([makeInstance({ trackInterfaces: [track('eth1', -30)] })]), '10.0.0.1', ['eth0', 'eth1'])
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'interfaceChanged', interface: 'eth1', up: false }, 10)
@@ -133,6 +140,7 @@ t.test('track_interface follows interfaceChanged for another interface', (t) => 
 })
 
 t.test('track_file adds value x weight', (t) => {
+  // RFC 3768 5.3.4 Priority, keepalived track_file
   const h = router({ trackFiles: [track('prio', 2)] })
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'trackChanged', kind: 'file', name: 'prio', ok: true, value: 15 }, 10)
@@ -143,6 +151,7 @@ t.test('track_file adds value x weight', (t) => {
 })
 
 t.test('addVips failing puts the instance in FAULT; other I/O failures only warn', (t) => {
+  // RFC 3768 6.4.3 (a Master must own the addresses); keepalived FAULT
   const h = router()
   h.step({ type: 'startup' }, 0)
   h.fire()
@@ -157,6 +166,7 @@ t.test('addVips failing puts the instance in FAULT; other I/O failures only warn
 })
 
 t.test('the primary address going away is FAULT; a new one recovers', (t) => {
+  // RFC 3768 7.2 (adverts need the primary address as source)
   const h = router()
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'addressChanged', interface: 'eth0', family: 4, address: undefined }, 1)
@@ -169,6 +179,7 @@ t.test('the primary address going away is FAULT; a new one recovers', (t) => {
 })
 
 t.test('a timer fired early or for an unknown instance does nothing', (t) => {
+  // RFC 3768 6.2 Timers (only a due deadline acts)
   const h = router()
   h.step({ type: 'startup' }, 0)
   const early = h.step({ type: 'timerFired', instance: 'VI_1' }, 10)

@@ -25,6 +25,7 @@ t.test('the v3 advert has no authentication', (t) => {
 })
 
 t.test('one timer per instance at the earliest deadline, re-armed only when it changes', (t) => {
+  // RFC 3768 6.2 Timers (Master_Down_Timer, Adver_Timer) in one deadline
   const h = new Harness(makeConfig([makeInstance()]))
   h.step({ type: 'startup' }, 0)
   const inst = h.inst()

@@ -29,6 +29,7 @@ t.test('a mismatched advert is dropped and reported loudly once per source and r
 })
 
 t.test('a clean advert from the source re-arms the report', (t) => {
+  // RFC 3768 7.1 (SHOULD log the event), vrrpd rate limit
   const h = setup()
   rx(h, { ipAddresses: ['10.9.9.9'] })
   rx(h, {})
@@ -37,6 +38,7 @@ t.test('a clean advert from the source re-arms the report', (t) => {
 })
 
 t.test('non-config drops are not reported as mismatches', (t) => {
+  // RFC 3768 7.1
   const h = setup()
   const actions = rx(h, {}, '10.0.0.1')
   t.same(errors(actions), [])
@@ -45,6 +47,7 @@ t.test('non-config drops are not reported as mismatches', (t) => {
 })
 
 t.test('the remembered sources are bounded', (t) => {
+  // RFC 3768 7.1 (logging must not let spoofed sources grow memory)
   const h = setup()
   for (let i = 0; i < MAX_MISMATCH_SOURCES + 10; i++) rx(h, { adverIntervalMs: 2000 }, `10.1.${i >> 8}.${i & 255}`)
   t.equal(h.inst().mismatches.size, MAX_MISMATCH_SOURCES)

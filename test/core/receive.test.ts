@@ -119,6 +119,7 @@ t.test('a version mismatch is dropped', (t) => {
 })
 
 t.test('our own advert looped back is dropped', (t) => {
+  // RFC 3768 7.1 (our own multicast loops back; not an advert from a peer)
   const h = backup()
   rx(h, {}, '10.0.0.1')
   t.equal(h.inst().stats.dropped.ownAdvert, 1)
@@ -213,7 +214,9 @@ t.test('master: equal priority decides by primary address, as numbers', (t) => {
   const l = master({ priority: 100 })
   const actions = rx(l, { priority: 100 }, '10.0.0.0')
   t.equal(l.inst().state, 'MASTER', 'a lower address does not win')
-  t.equal(ofType(actions, 'sendAdvert').length, 1)
+  t.equal(ofType(actions, 'sendAdvert').length, 0, 'and gets no answer (no ping-pong between equals)')
+  const same = master({ priority: 100 })
+  t.same(ofType(rx(same, { priority: 100 }, '10.0.0.1'), 'sendAdvert'), [], 'our own address: no answer either')
   t.end()
 })
 
@@ -239,6 +242,7 @@ t.test('owner (255) as master keeps mastership against a 254', (t) => {
 })
 
 t.test('FAULT ignores adverts', (t) => {
+  // RFC 3768 6.4 (only Backup and Master process adverts); keepalived FAULT
   const h = new Harness(makeConfig([makeInstance()]))
   h.router.interfacesUp.eth0 = false
   h.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 0)

@@ -12,6 +12,7 @@ function masterOf(instances: VrrpInstance[]): Harness {
 }
 
 t.test('a matched MASTER keeps state and stats, runs no notify, gets only the VIP diff', (t) => {
+  // RFC 3768 6.4.3 (Master keeps its role); keepalived SIGHUP reload
   const h = masterOf([makeInstance({ virtualIpAddresses: [vip('10.0.0.100'), vip('10.0.0.101')] })])
   const sent = h.inst().stats.advertSent
   const next = makeConfig([makeInstance({ virtualIpAddresses: [vip('10.0.0.101'), vip('10.0.0.102')] })])
@@ -30,6 +31,7 @@ t.test('a matched MASTER keeps state and stats, runs no notify, gets only the VI
 })
 
 t.test('a matched BACKUP gets no VIP actions', (t) => {
+  // RFC 3768 6.4.2 (Backup holds no VIPs); keepalived SIGHUP reload
   const h = new Harness(makeConfig([makeInstance()]))
   h.step({ type: 'startup' }, 0)
   const { router, actions } = reloadRouter(h.router, makeConfig([makeInstance({ virtualIpAddresses: [vip('10.0.0.200')] })]), 5, hostOpts('10.0.0.1'))
@@ -54,6 +56,7 @@ t.test('a deleted MASTER sends priority 0 and removes its VIPs; a new instance s
 })
 
 t.test('matching is by VRID + family + interface, across a rename', (t) => {
+  // RFC 3768 7.1 (a virtual router is VRID on an interface); keepalived reload matching
   const h = masterOf([makeInstance()])
   const { router, actions } = reloadRouter(h.router, makeConfig([makeInstance({ name: 'WEB' })]), h.now + 1, hostOpts('10.0.0.1'))
   t.equal(router.instances.get('WEB')!.state, 'MASTER')
@@ -66,6 +69,7 @@ t.test('matching is by VRID + family + interface, across a rename', (t) => {
 })
 
 t.test('scripts count as good on reload', (t) => {
+  // RFC 3768 6.4.1; keepalived reload: scripts start good
   const h = new Harness(makeConfig([makeInstance({ trackScripts: [track('chk', 0)] })], { scripts: [makeScript('chk')] }))
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'trackChanged', kind: 'script', name: 'chk', ok: false }, 1)
@@ -76,6 +80,7 @@ t.test('scripts count as good on reload', (t) => {
 })
 
 t.test('track files keep their value across a reload', (t) => {
+  // RFC 3768 5.3.4 Priority; keepalived reload
   const h = new Harness(makeConfig([makeInstance({ trackFiles: [track('f', 1)] })]))
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'trackChanged', kind: 'file', name: 'f', ok: true, value: 20 }, 1)

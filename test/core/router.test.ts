@@ -25,6 +25,7 @@ t.test('an advert matching no instance is counted at router level (vrid), no sta
 })
 
 t.test('routing is by interface + family + VRID among many instances', (t) => {
+  // RFC 3768 7.1 / RFC 9568 7.1: VRID configured on the receiving interface
   const instances = Array.from({ length: 300 }, (_, i) =>
     makeInstance({ name: `VI_${i}`, interface: `eth${i % 3}`, virtualRouterId: 1 + Math.floor(i / 3), virtualIpAddresses: [] }),
   )
@@ -38,6 +39,7 @@ t.test('routing is by interface + family + VRID among many instances', (t) => {
 })
 
 t.test('createRouter does nothing until startup', (t) => {
+  // RFC 3768 6.4.1 (Initialize waits for the Startup event)
   const router = createRouter(makeConfig([makeInstance()]), hostOpts('10.0.0.1'))
   t.equal(router.instances.get('VI_1')!.state, 'INIT')
   const { actions } = stepRouter(router, { type: 'advertReceived', interface: 'eth0', source: '10.0.0.2', advert: advertFrom(makeInstance()) }, 0)

@@ -19,6 +19,7 @@ function grouped(groupOver: Partial<SyncGroup> = {}, prio2 = 100): Harness {
 const states = (h: Harness) => ['VI_1', 'VI_2', 'VI_3'].map((n) => h.inst(n).state)
 
 t.test('one member FAULT -> every member FAULT; clear -> all back', (t) => {
+  // RFC 3768 6.4 states; keepalived vrrp_sync_group
   const h = grouped()
   const actions = h.step({ type: 'interfaceChanged', interface: 'eth1', up: false }, 10)
   t.same(states(h).slice(0, 2), ['FAULT', 'FAULT'], 'VI_1 follows VI_2 although eth0 is up')
@@ -29,6 +30,7 @@ t.test('one member FAULT -> every member FAULT; clear -> all back', (t) => {
 })
 
 t.test('one member goes MASTER -> all MASTER; non-members are untouched', (t) => {
+  // RFC 3768 6.4.2 (Master_Down_Timer fires) applied to the group; keepalived vrrp_sync_group
   const h = grouped({}, 200)
   const actions = h.fire('VI_2')
   t.same(states(h), ['MASTER', 'MASTER', 'BACKUP'])
@@ -38,6 +40,7 @@ t.test('one member goes MASTER -> all MASTER; non-members are untouched', (t) =>
 })
 
 t.test('one member goes BACKUP from MASTER -> all BACKUP', (t) => {
+  // RFC 3768 6.4.3 (higher priority -> Backup) applied to the group
   const h = grouped({}, 200)
   h.fire('VI_2')
   const advert = advertFrom(h.inst('VI_1').config, { priority: 250 })
@@ -47,6 +50,7 @@ t.test('one member goes BACKUP from MASTER -> all BACKUP', (t) => {
 })
 
 t.test('a failing group track puts every member in FAULT whatever its weight', (t) => {
+  // RFC 3768 6.4; keepalived sync group track_script
   const h = grouped({ trackScripts: [track('gchk', -20)] })
   h.step({ type: 'trackChanged', kind: 'script', name: 'gchk', ok: false }, 10)
   t.same(states(h), ['FAULT', 'FAULT', 'BACKUP'])

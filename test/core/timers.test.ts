@@ -26,6 +26,7 @@ t.test('Master_Down_Interval is 3 x Master_Adver_Interval + Skew_Time', (t) => {
 })
 
 t.test('earliest picks the first defined deadline (keepalived sands)', (t) => {
+  // RFC 3768 6.2 Timers
   t.equal(earliest(undefined, 5, 3, undefined), 3)
   t.equal(earliest(undefined, undefined), undefined)
   t.end()

@@ -52,6 +52,9 @@ export class SimWire {
   private dropFraction = 0
   private rng: () => number = () => 1
 
+  /** Events one runUntil may process before it declares a storm. */
+  maxEventsPerRun = 200_000
+
   constructor(readonly delayMs = 1) {}
 
   add(name: string, address: string, config: Config, ifaces: string[] = ['eth0']): SimNode {
@@ -182,7 +185,11 @@ export class SimWire {
 
   /** Process every event up to and including time `t`, then set the clock to `t`. */
   runUntil(t: number): void {
+    // A protocol bug that makes routers answer each other at once would loop
+    // forever in simulated time; fail fast instead.
+    let budget = this.maxEventsPerRun
     for (;;) {
+      if (--budget < 0) throw new Error(`more than ${this.maxEventsPerRun} events before ${t} ms: an advert storm?`)
       const next = this.heap[0]
       if (!next || next.at > t) break
       this.pop()

@@ -67,7 +67,12 @@ t.test(`${RUNS} randomized runs keep exactly one master on a whole wire`, (t) =>
   // RFC 3768 6.4.2 / 6.4.3, RFC 9568 6.4.2 / 6.4.3: election converges
   const failures: string[] = []
   for (let i = 0; i < RUNS; i++) {
-    const failure = runOnce(BASE_SEED + i)
+    let failure: string | undefined
+    try {
+      failure = runOnce(BASE_SEED + i)
+    } catch (err) {
+      failure = `seed ${BASE_SEED + i}: ${(err as Error).message}`
+    }
     if (failure) failures.push(failure)
   }
   t.same(failures, [], failures.length > 0 ? `replay with VRRPD_SIM_SEED=<seed> VRRPD_SIM_RUNS=1: ${failures.slice(0, 3).join('; ')}` : 'all runs converged')

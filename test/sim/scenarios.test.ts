@@ -71,7 +71,7 @@ t.test('nopreempt: a higher-priority backup holds off while a master exists', (t
 })
 
 t.test('preempt_delay: the higher-priority backup waits the delay, then preempts', (t) => {
-  // keepalived preempt_delay (RFC 9568 6.4.2 Preempt_Mode, delayed)
+  // RFC 3768 6.4.2 Preempt_Mode, delayed (keepalived preempt_delay)
   const wire = pair({ priority: 100 }, { priority: 150, preemptDelayMs: 5000 })
   wire.inject('a', { type: 'startup' })
   wire.runFor(5000)
@@ -150,6 +150,7 @@ t.test('split brain: after the partition heals, one master within one advert int
 })
 
 t.test('sync group members move together', (t) => {
+  // RFC 3768 6.4.2 / 6.4.3 per member; keepalived vrrp_sync_group
   // keepalived vrrp_sync_group: one member FAULT -> every member FAULT
   const conf = (prio: number) =>
     makeConfig(

@@ -1,0 +1,97 @@
+/**
+ * vrrpd itself in a lab host, the way users run it: the built entry point
+ * (dist/main.js, rebuilt first when src/ is newer), in the foreground, with its
+ * own pid file, status socket and $TMPDIR (for keepalived.data / .stats).
+ *
+ *     const a = startVrrpd(lab, 'a', { config: renderKeepalivedConf(...) })
+ *     await a.waitForLog(/Entering MASTER STATE/, 8000)
+ *     const stats = await a.statsFile()          // SIGUSR2 -> keepalived.stats
+ *     const status = await a.status()            // `vrrpd status`
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Daemon, daemonCommand } from '../../src/lab/daemon.js'
+import { LoggedProcess } from '../../src/lab/proc.js'
+import { queryControlSocket } from '../../src/daemon/control-socket.js'
+import type { StatusView } from '../../src/daemon/status-files.js'
+import type { Lab } from './netns.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const MAIN = join(ROOT, 'dist', 'main.js')
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+let built = false
+/** Builds dist/ when it is missing or older than src/, once per test process. */
+export function ensureBuilt(): string {
+  if (built) return MAIN
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(ROOT, 'src'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' })
+  }
+  built = true
+  return MAIN
+}
+
+export interface Vrrpd extends Daemon {
+  readonly dir: string
+  readonly configPath: string
+  /** Replace the config file (then `reload()` to apply it). */
+  writeConfig(config: string): void
+  /** SIGHUP. */
+  reload(): void
+  /** SIGUSR2, then the keepalived.stats text once written. */
+  statsFile(timeoutMs?: number): Promise<string>
+  /** SIGUSR1, then keepalived.json parsed. */
+  dataJson(timeoutMs?: number): Promise<StatusView>
+  /** `vrrpd status` over the control socket. */
+  status(): Promise<StatusView>
+}
+
+/** Starts vrrpd in `host` with `config` (keepalived.conf text). */
+export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[] }): Vrrpd {
+  const vrrpdMain = ensureBuilt()
+  const dir = mkdtempSync(join(tmpdir(), `vrt-vrrpd-${host}-`))
+  const configPath = join(dir, 'keepalived.conf')
+  writeFileSync(configPath, opts.config)
+  const { cmd, args } = daemonCommand('vrrpd', { configPath, runDir: dir, vrrpdMain })
+  const child = lab.spawn(host, cmd, [...args, '--log-level', 'debug', ...(opts.extraArgs ?? [])], { env: { ...process.env, TMPDIR: dir } })
+  const proc = new LoggedProcess(`vrrpd@${host}`, child)
+  void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
+  const daemon = new Daemon('vrrpd', host, proc)
+
+  async function waitForFile(name: string, signal: NodeJS.Signals, timeoutMs: number): Promise<string> {
+    const path = join(dir, name)
+    rmSync(path, { force: true })
+    child.kill(signal)
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (existsSync(path)) return readFileSync(path, 'utf8')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    throw new Error(`vrrpd@${host} wrote no ${name} within ${timeoutMs} ms after ${signal}`)
+  }
+
+  return Object.assign(daemon, {
+    dir,
+    configPath,
+    writeConfig: (config: string) => writeFileSync(configPath, config),
+    reload: () => void child.kill('SIGHUP'),
+    statsFile: (timeoutMs = 3000) => waitForFile('keepalived.stats', 'SIGUSR2', timeoutMs),
+    dataJson: async (timeoutMs = 3000) => JSON.parse(await waitForFile('keepalived.json', 'SIGUSR1', timeoutMs)) as StatusView,
+    status: async () => {
+      const r = await queryControlSocket(join(dir, 'vrrpd.sock'))
+      if (!r.ok) throw new Error(r.error)
+      return r.status as StatusView
+    },
+  })
+}
