@@ -83,6 +83,9 @@ function backupReceive(ctx: StepContext, inst: InstanceState, source: string, ad
   }
   if (!accept) {
     log(ctx, 'debug', `received lower priority (${advert.priority}) advert from ${source} - ignoring, preempting`, inst.name)
+    // higher_prio_send_advert: tell the lower-priority master at once that we are
+    // here, so it steps down now instead of at our next master-down expiry.
+    if (cfg.higherPrioSendAdvert && advert.priority < local) sendAdvert(ctx, inst)
     return
   }
   if (advert.priority >= local) inst.preemptDelayStart = inst.preemptDelayEndAt = undefined
@@ -120,8 +123,10 @@ function masterReceive(ctx: StepContext, inst: InstanceState, source: string, ad
     log(ctx, 'debug', `received equal priority (${advert.priority}) advert from lower address ${source} - discarding`, inst.name)
     return
   }
-  // keepalived: "forcing a new election" by re-advertising at once.
+  // keepalived: "forcing a new election" by re-advertising at once, unless
+  // lower_prio_no_advert asks to stay quiet until the next regular advert.
   log(ctx, 'info', `received lower priority (${advert.priority}) advert from ${source} - discarding`, inst.name)
+  if (cfg.lowerPrioNoAdvert) return
   sendAdvert(ctx, inst)
   inst.adverTimerAt = now + cfg.advertIntervalMs
 }

@@ -66,6 +66,8 @@ export class Daemon {
   readonly #transports = new Map<string, AdvertTransport>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
   readonly #watched = new Set<string>()
+  /** The primary address last given to the core, per interface and family. */
+  readonly #reported = new Map<string, string | undefined>()
   readonly #chains = new Map<string, Promise<void>>()
   readonly #queue: Event[] = []
   #dispatching = false
@@ -330,11 +332,22 @@ export class Daemon {
     const interfacesUp: Record<string, boolean> = {}
     for (const [name, info] of this.#ifaces) {
       interfacesUp[name] = info?.up ?? false
-      const p4 = primaryAddressOf(info, 4, this.#vips)
-      const p6 = primaryAddressOf(info, 6, this.#vips)
+      const p4 = this.#usableAddress(name, 4)
+      const p6 = this.#usableAddress(name, 6)
       primaryAddresses[name] = { ...(p4 ? { 4: p4 } : {}), ...(p6 ? { 6: p6 } : {}) }
     }
     return { primaryAddresses, interfacesUp }
+  }
+
+  /**
+   * The address the core may speak from on `name`, and remember it as reported.
+   * Without a socket for that interface and family there is none: the instance
+   * then waits in FAULT instead of becoming a master nobody can hear.
+   */
+  #usableAddress(name: string, family: 4 | 6): string | undefined {
+    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#ifaces.get(name), family, this.#vips) : undefined
+    this.#reported.set(transportKey(name, family), address)
+    return address
   }
 
   async #refreshInterfaces(names: string[]): Promise<void> {
@@ -386,17 +399,17 @@ export class Daemon {
   }
 
   #onLink(name: string, info: InterfaceInfo | undefined): void {
-    const before = this.#ifaces.get(name)
+    const wasUp = this.#ifaces.get(name)?.up ?? false
     this.#ifaces.set(name, info)
-    const wasUp = before?.up ?? false
     const isUp = info?.up ?? false
+    if (info && isUp) this.#openTransports()
     if (wasUp !== isUp) this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
     for (const family of [4, 6] as const) {
-      const a = primaryAddressOf(before, family, this.#vips)
-      const b = primaryAddressOf(info, family, this.#vips)
-      if (a !== b) this.dispatch({ type: 'addressChanged', interface: name, family, address: b })
+      const key = transportKey(name, family)
+      const before = this.#reported.get(key)
+      const after = this.#usableAddress(name, family)
+      if (before !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
     }
-    if (info && isUp) this.#openTransports()
   }
 
   #startTrackers(): void {

@@ -231,6 +231,30 @@ t.test('master receiving a lower priority re-advertises at once', (t) => {
   t.end()
 })
 
+t.test('lower_prio_no_advert: a master stays quiet on a lower priority', (t) => {
+  // keepalived's lower_prio_no_advert (RFC 3768 6.4.3 "Otherwise: Discard" taken literally)
+  const h = master({ priority: 100, lowerPrioNoAdvert: true })
+  const timer = h.inst().adverTimerAt
+  const actions = rx(h, { priority: 90 }, '10.0.0.2')
+  t.equal(h.inst().state, 'MASTER')
+  t.same(ofType(actions, 'sendAdvert'), [], 'no advert in answer')
+  t.equal(h.inst().adverTimerAt, timer, 'the regular advert timer is untouched')
+  t.end()
+})
+
+t.test('higher_prio_send_advert: a preempting backup answers a lower-priority master at once', (t) => {
+  // keepalived's higher_prio_send_advert; RFC 3768 6.4.2 still discards the advert
+  const h = backup({ priority: 100, higherPrioSendAdvert: true })
+  const down = h.inst().masterDownAt
+  const actions = rx(h, { priority: 90 }, '10.0.0.2')
+  t.equal(h.inst().state, 'BACKUP')
+  t.same(ofType(actions, 'sendAdvert').map((a) => a.advert.priority), [100])
+  t.equal(h.inst().masterDownAt, down, 'the down timer is not reset by the discarded advert')
+  const quiet = backup({ priority: 100 })
+  t.same(ofType(rx(quiet, { priority: 90 }, '10.0.0.2'), 'sendAdvert'), [], 'off by default: no answer')
+  t.end()
+})
+
 t.test('owner (255) as master keeps mastership against a 254', (t) => {
   // RFC 3768 6.4.3 / 5.3.4
   const h = new Harness(makeConfig([makeInstance({ priority: 255, initialState: 'MASTER' })]))

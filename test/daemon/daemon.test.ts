@@ -196,3 +196,13 @@ t.test('the interface going down puts the instance in FAULT; up brings it back t
   t.ok(has(lines, '(VI_1) Entering FAULT STATE'))
   await daemon.stop()
 })
+
+t.test('without a VRRP socket an instance waits in FAULT instead of becoming a master nobody hears', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  world.failOpen = 'Operation not permitted'
+  await becomeMaster(world, daemon)
+  t.ok(has(lines, 'cannot open VRRP socket on eth0: Operation not permitted'))
+  t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  t.equal(world.vipsPresent.size, 0, 'no VIP taken')
+  await daemon.stop()
+})

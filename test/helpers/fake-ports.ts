@@ -24,6 +24,8 @@ export class FakeWorld {
   readonly vipsPresent = new Set<string>()
   readonly transports: { iface: string; listener?: (p: ReceivedPacket) => void }[] = []
   failAdd = false
+  /** openTransport throws this message (no raw socket: not root, unsupported family...). */
+  failOpen: string | undefined
   linkListener: ((info: InterfaceInfo | undefined, name: string) => void) | undefined
 
   addInterface(name: string, address: string, mac = '02:00:00:00:00:01'): void {
@@ -106,6 +108,7 @@ export class FakeWorld {
       createScriptTracker: () => ({ start: () => {}, stop: async () => {} }),
       createFileTracker: () => ({ start: () => {}, stop: () => {} }),
       openTransport: (opts): AdvertTransport => {
+        if (this.failOpen) throw new Error(this.failOpen)
         const entry: { iface: string; listener?: (p: ReceivedPacket) => void } = { iface: opts.interface }
         this.transports.push(entry)
         return {

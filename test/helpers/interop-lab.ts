@@ -1,0 +1,124 @@
+/**
+ * vrrpd beside real keepalived 2.2.7 in one lab (hosts v: vrrpd, k: keepalived,
+ * client), for the interop tests: one config renderer for the three modes, the
+ * settle checks (right master by log, VIP placement by `ip addr`) and the
+ * "never two masters" sampler.
+ *
+ *     const lab = await createInteropLab(t)
+ *     const v = startVrrpd(lab, 'v', { config: interopConf(lab, 'v', 'v3', 100) })
+ *     await settle(t, lab, { master: v, backup: k }, 'vrrpd master')
+ */
+import type { Daemon, VrrpState } from '../../src/lab/daemon.js'
+import { createLab, waitFor, type Lab, type LabTest } from './netns.js'
+import { renderKeepalivedConf } from './keepalived.js'
+
+/** The three wire modes both daemons are run in. */
+export type InteropMode = 'v2-multicast' | 'v2-unicast' | 'v3'
+
+/** Host names of the interop lab: v runs vrrpd, k runs keepalived. */
+export const VRRPD_HOST = 'v'
+export const KEEPALIVED_HOST = 'k'
+
+/** The VIP every interop instance carries. */
+export function interopVip(lab: Lab): string {
+  return lab.address(100)
+}
+
+/** The lab with hosts v, k and client. */
+export function createInteropLab(t: LabTest): Promise<Lab> {
+  return createLab(t, { hosts: [VRRPD_HOST, KEEPALIVED_HOST, 'client'] })
+}
+
+/**
+ * The same keepalived.conf text for either daemon on `host`, in `mode`, so the two
+ * differ only in priority (and the password when a test wants a mismatch).
+ */
+export function interopConf(lab: Lab, host: string, mode: InteropMode, priority: number, opts: { authPass?: string } = {}): string {
+  const peer = host === VRRPD_HOST ? KEEPALIVED_HOST : VRRPD_HOST
+  const extra = mode === 'v2-unicast' ? [`unicast_src_ip ${lab.ip(host)}`, 'unicast_peer {', `  ${lab.ip(peer)}`, '}'] : []
+  return renderKeepalivedConf({
+    iface: lab.iface(host),
+    priority,
+    vips: [`${interopVip(lab)}/24`],
+    version: mode === 'v3' ? 3 : 2,
+    authPass: mode === 'v3' ? null : opts.authPass ?? 's3cret',
+    extra,
+  })
+}
+
+/** Whether `host` has the VIP on its lab interface, per `ip addr`. */
+export async function hasVip(lab: Lab, host: string): Promise<boolean> {
+  const r = await lab.exec(host, 'ip', ['-4', '-o', 'addr', 'show', 'dev', lab.iface(host)])
+  return r.stdout.includes(` ${interopVip(lab)}/`)
+}
+
+/** A daemon's state by its log; a stopped daemon holds no state. */
+export function liveState(d: Daemon): VrrpState | undefined {
+  return d.proc.running ? d.state() : undefined
+}
+
+/** One sample of both sides. */
+export interface Sample {
+  at: number
+  v: VrrpState | undefined
+  k: VrrpState | undefined
+  vipOnV: boolean
+  vipOnK: boolean
+}
+
+/** The daemons of one settle point; the backup may be absent (stopped). */
+export interface Roles {
+  master: Daemon
+  backup?: Daemon
+}
+
+async function sampleOnce(lab: Lab, v: Daemon | undefined, k: Daemon | undefined): Promise<Sample> {
+  const [vipOnV, vipOnK] = await Promise.all([hasVip(lab, VRRPD_HOST), hasVip(lab, KEEPALIVED_HOST)])
+  return { at: performance.now(), v: v && liveState(v), k: k && liveState(k), vipOnV, vipOnK }
+}
+
+function sideOf(d: Daemon): 'v' | 'k' {
+  return d.kind === 'vrrpd' ? 'v' : 'k'
+}
+
+/**
+ * Waits until `roles.master` logs MASTER and holds the VIP while the backup (if
+ * running) logs BACKUP and holds none, then samples both sides every `everyMs`
+ * for `windowMs` (a few advert intervals): never two masters by log, never the
+ * VIP on both hosts, and no change of roles inside the window.
+ */
+export async function settle(t: Tap.Test, lab: Lab, roles: Roles, label: string, opts: { timeoutMs?: number; windowMs?: number; everyMs?: number } = {}): Promise<void> {
+  const { master, backup } = roles
+  const m = sideOf(master)
+  const b = m === 'v' ? 'k' : 'v'
+  const v = m === 'v' ? master : backup
+  const k = m === 'k' ? master : backup
+  const want = (s: Sample): boolean =>
+    s[m] === 'MASTER' && s[m === 'v' ? 'vipOnV' : 'vipOnK'] && !s[b === 'v' ? 'vipOnV' : 'vipOnK'] && (backup === undefined || !backup.proc.running || s[b] === 'BACKUP')
+  let last: Sample | undefined
+  try {
+    await waitFor(`${label}: ${master.kind} MASTER with the VIP`, async () => want((last = await sampleOnce(lab, v, k))), opts.timeoutMs ?? 12_000, 50)
+  } catch (error) {
+    t.fail(`${label}: did not settle`, { last, master: master.proc.tail(12), backup: backup?.proc.tail(12) })
+    throw error
+  }
+  t.pass(`${label}: ${master.kind} is MASTER (log) with the VIP, ${backup?.proc.running ? `${backup.kind} BACKUP (log) without it` : 'the peer is stopped and holds no VIP'}`)
+
+  const samples: Sample[] = []
+  const deadline = performance.now() + (opts.windowMs ?? 3000)
+  while (performance.now() < deadline) {
+    samples.push(await sampleOnce(lab, v, k))
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 100))
+  }
+  const twoMasters = samples.filter((s) => s.v === 'MASTER' && s.k === 'MASTER')
+  const twoVips = samples.filter((s) => s.vipOnV && s.vipOnK)
+  const moved = samples.filter((s) => !want(s))
+  t.same(twoMasters, [], `${label}: never both MASTER over ${samples.length} samples`)
+  t.same(twoVips, [], `${label}: never the VIP on both hosts over ${samples.length} samples`)
+  t.same(moved, [], `${label}: the roles held over the window`)
+}
+
+/** `t` as tap passes it to a subtest. */
+declare namespace Tap {
+  type Test = import('tap').Test
+}
