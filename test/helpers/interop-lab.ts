@@ -8,6 +8,7 @@
  *     const v = startVrrpd(lab, 'v', { config: interopConf(lab, 'v', 'v3', 100) })
  *     await settle(t, lab, { master: v, backup: k }, 'vrrpd master')
  */
+import type { Test } from 'tap'
 import type { Daemon, VrrpState } from '../../src/lab/daemon.js'
 import { createLab, waitFor, type Lab, type LabTest } from './netns.js'
 import { renderKeepalivedConf } from './keepalived.js'
@@ -81,44 +82,60 @@ function sideOf(d: Daemon): 'v' | 'k' {
   return d.kind === 'vrrpd' ? 'v' : 'k'
 }
 
+function sideState(s: Sample, side: 'v' | 'k'): { state: VrrpState | undefined; vip: boolean } {
+  return side === 'v' ? { state: s.v, vip: s.vipOnV } : { state: s.k, vip: s.vipOnK }
+}
+
+/** Whether a sample shows `roles`: master MASTER with the VIP, a running backup BACKUP, the VIP nowhere else. */
+function shows(roles: Roles, s: Sample): boolean {
+  const m = sideState(s, sideOf(roles.master))
+  const b = sideState(s, sideOf(roles.master) === 'v' ? 'k' : 'v')
+  const backupOk = roles.backup === undefined || !roles.backup.proc.running || b.state === 'BACKUP'
+  return m.state === 'MASTER' && m.vip && !b.vip && backupOk
+}
+
+function sidesOf(roles: Roles): { v: Daemon | undefined; k: Daemon | undefined } {
+  const { master, backup } = roles
+  return sideOf(master) === 'v' ? { v: master, k: backup } : { v: backup, k: master }
+}
+
 /**
  * Waits until `roles.master` logs MASTER and holds the VIP while the backup (if
- * running) logs BACKUP and holds none, then samples both sides every `everyMs`
- * for `windowMs` (a few advert intervals): never two masters by log, never the
- * VIP on both hosts, and no change of roles inside the window.
+ * running) logs BACKUP and holds none, per the logs and `ip addr` in both hosts.
  */
-export async function settle(t: Tap.Test, lab: Lab, roles: Roles, label: string, opts: { timeoutMs?: number; windowMs?: number; everyMs?: number } = {}): Promise<void> {
-  const { master, backup } = roles
-  const m = sideOf(master)
-  const b = m === 'v' ? 'k' : 'v'
-  const v = m === 'v' ? master : backup
-  const k = m === 'k' ? master : backup
-  const want = (s: Sample): boolean =>
-    s[m] === 'MASTER' && s[m === 'v' ? 'vipOnV' : 'vipOnK'] && !s[b === 'v' ? 'vipOnV' : 'vipOnK'] && (backup === undefined || !backup.proc.running || s[b] === 'BACKUP')
+export async function waitSettled(t: Test, lab: Lab, roles: Roles, label: string, timeoutMs = 12_000): Promise<void> {
+  const { v, k } = sidesOf(roles)
   let last: Sample | undefined
   try {
-    await waitFor(`${label}: ${master.kind} MASTER with the VIP`, async () => want((last = await sampleOnce(lab, v, k))), opts.timeoutMs ?? 12_000, 50)
+    await waitFor(`${label}: ${roles.master.kind} MASTER with the VIP`, async () => shows(roles, (last = await sampleOnce(lab, v, k))), timeoutMs, 50)
   } catch (error) {
-    t.fail(`${label}: did not settle`, { last, master: master.proc.tail(12), backup: backup?.proc.tail(12) })
+    t.fail(`${label}: did not settle`, { last, master: roles.master.proc.tail(12), backup: roles.backup?.proc.tail(12) })
     throw error
   }
-  t.pass(`${label}: ${master.kind} is MASTER (log) with the VIP, ${backup?.proc.running ? `${backup.kind} BACKUP (log) without it` : 'the peer is stopped and holds no VIP'}`)
+  const peer = roles.backup?.proc.running ? `${roles.backup.kind} BACKUP (log) without it` : 'the stopped peer holds no VIP'
+  t.pass(`${label}: ${roles.master.kind} MASTER (log) with the VIP, ${peer}`)
+}
 
+/**
+ * Samples both sides every `everyMs` for `windowMs` (a few advert intervals):
+ * never two masters by log, never the VIP on both hosts, and the roles hold.
+ */
+export async function holdsSettled(t: Test, lab: Lab, roles: Roles, label: string, opts: { windowMs?: number; everyMs?: number } = {}): Promise<Sample[]> {
+  const { v, k } = sidesOf(roles)
   const samples: Sample[] = []
   const deadline = performance.now() + (opts.windowMs ?? 3000)
   while (performance.now() < deadline) {
     samples.push(await sampleOnce(lab, v, k))
     await new Promise((r) => setTimeout(r, opts.everyMs ?? 100))
   }
-  const twoMasters = samples.filter((s) => s.v === 'MASTER' && s.k === 'MASTER')
-  const twoVips = samples.filter((s) => s.vipOnV && s.vipOnK)
-  const moved = samples.filter((s) => !want(s))
-  t.same(twoMasters, [], `${label}: never both MASTER over ${samples.length} samples`)
-  t.same(twoVips, [], `${label}: never the VIP on both hosts over ${samples.length} samples`)
-  t.same(moved, [], `${label}: the roles held over the window`)
+  t.same(samples.filter((s) => s.v === 'MASTER' && s.k === 'MASTER'), [], `${label}: never both MASTER (${samples.length} samples)`)
+  t.same(samples.filter((s) => s.vipOnV && s.vipOnK), [], `${label}: never the VIP on both hosts (${samples.length} samples)`)
+  t.same(samples.filter((s) => !shows(roles, s)), [], `${label}: the roles held over the window`)
+  return samples
 }
 
-/** `t` as tap passes it to a subtest. */
-declare namespace Tap {
-  type Test = import('tap').Test
+/** {@link waitSettled} then {@link holdsSettled}. */
+export async function settle(t: Test, lab: Lab, roles: Roles, label: string): Promise<void> {
+  await waitSettled(t, lab, roles, label)
+  await holdsSettled(t, lab, roles, label)
 }
