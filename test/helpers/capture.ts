@@ -18,6 +18,8 @@ export interface VrrpPacket {
   srcMac: string
   dstMac: string
   ttl: number
+  /** The IPv4 TOS byte ("tos 0xc0" in the first line; 0 if tcpdump printed none). */
+  tos: number
   src: string
   dst: string
   version: number
@@ -92,6 +94,7 @@ export function parseTcpdump(text: string): CapturedPacket[] {
       srcMac,
       dstMac,
       ttl: Number(/ttl (\d+)/.exec(first)?.[1] ?? -1),
+      tos: Number.parseInt(/\(tos (0x[0-9a-f]+)/.exec(first)?.[1] ?? '0x0', 16),
       src: v[1]!,
       dst: v[2]!.replace(/:$/, ''),
       version: Number(v[3]),

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { Daemon, daemonCommand } from '../../src/lab/daemon.js'
 import { LoggedProcess, type LogLine } from '../../src/lab/proc.js'
 import type { StatusView } from '../../src/daemon/status-files.js'
+import { queryControlSocket } from '../../src/daemon/control-socket.js'
 import type { Lab, LabTest } from './netns.js'
 import { ensureBuilt } from './vrrpd.js'
 
@@ -87,6 +88,10 @@ export interface RuntimeVrrpd extends Daemon {
   statsFile(timeoutMs?: number): Promise<string>
   /** Lines logged at or after `since` (performance.now() ms). */
   linesSince(since: number): LogLine[]
+  /** The first line matching `re` logged at or after `since`. */
+  find(re: RegExp, since?: number): LogLine | undefined
+  /** `vrrpd status` over the control socket. */
+  status(): Promise<StatusView>
 }
 
 /**
@@ -131,6 +136,12 @@ export function startRuntimeVrrpd(t: Pick<LabTest, 'teardown'>, lab: Pick<Lab, '
     },
     statsFile: async (timeoutMs = 3000) => (await waitForFiles(['keepalived.stats'], 'SIGUSR2', timeoutMs))[0]!,
     linesSince: (since: number) => proc.lines.filter((l) => l.at >= since),
+    find: (re: RegExp, since?: number) => proc.find(re, since === undefined ? {} : { since }),
+    status: async () => {
+      const r = await queryControlSocket(join(dir, 'vrrpd.sock'))
+      if (!r.ok) throw new Error(r.error)
+      return r.status as StatusView
+    },
   })
 }
 

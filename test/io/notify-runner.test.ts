@@ -29,7 +29,7 @@ t.test('same key: strictly one after the other in enqueue order; other keys over
   r.enqueue({ key: 'INSTANCE VI_1', argv: sh('a2'), timeoutMs: 5000 })
   r.enqueue({ key: 'INSTANCE VI_1', argv: sh('a3'), timeoutMs: 5000 })
   r.enqueue({ key: 'INSTANCE VI_2', argv: sh('b1', 0.1), timeoutMs: 5000 })
-  t.ok(Date.now() - t0 < 50, 'enqueue returns at once')
+  t.ok(Date.now() - t0 < 250, 'enqueue returns at once (the first job alone takes 300 ms)')
   await r.drain()
   const got = lines()
   const at = (s: string) => got.indexOf(s)

@@ -1,0 +1,324 @@
+// vrrpd next to keepalived 2.2.7, measured in the same run, same lab, same config:
+// election, graceful handover, hard failover, GARP latency, VRRPv3 at 100 ms, and
+// resident memory / CPU in steady state as master with 1 and 100 instances.
+// Runs as root after `npm run build` (network namespaces; nothing touches the host's
+// interfaces). Times come from log lines stamped by this process on receipt.
+//   node bench/failover.mjs [--quick] [--reps N] [--steady S] [--out FILE | --no-write]
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, release, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LabNetwork, pruneStaleNamespaces, run } from '../dist/lab/netns.js'
+import { defaultVrrpdMain, startDaemon } from '../dist/lab/daemon.js'
+
+const args = process.argv.slice(2)
+const flag = (name) => args.includes(name)
+const option = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt)
+const QUICK = flag('--quick')
+const REPS = Number(option('--reps', QUICK ? 1 : 5))
+const STEADY_S = Number(option('--steady', QUICK ? 5 : 30))
+const KINDS = ['vrrpd', 'keepalived']
+const MASTER = /\(VI_1\) Entering MASTER STATE/
+const BACKUP = /\(VI_1\) Entering BACKUP STATE/
+const INIT = /\(VI_1\) Entering BACKUP STATE \(init\)/
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const now = () => performance.now()
+
+// ---------- configs (one text for both daemons) ----------
+function instance(n, { iface, vrid, priority, vip, version, advertInt }) {
+  const auth = version === 3 ? '' : '  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n'
+  return `vrrp_instance VI_${n} {\n  state BACKUP\n  interface ${iface}\n  virtual_router_id ${vrid}\n  priority ${priority}\n  advert_int ${advertInt}\n${auth}  virtual_ipaddress {\n    ${vip}/24 dev ${iface}\n  }\n}\n`
+}
+function renderConf({ count = 1, version = 2, ...rest }) {
+  let out = `global_defs {\n  router_id bench\n  vrrp_version ${version}\n}\n`
+  for (let n = 1; n <= count; n++) out += instance(n, { ...rest, version, vrid: count === 1 ? 51 : n, vip: count === 1 ? rest.vip : rest.vipOf(n) })
+  return out
+}
+
+// ---------- the lab and daemons ----------
+const labs = []
+let work
+async function cleanup() {
+  for (const l of labs.splice(0)) await l.teardown()
+  if (work) rmSync(work, { recursive: true, force: true })
+}
+let interrupted = false
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    console.error(`${sig}: tearing the labs down`)
+    void cleanup().then(() => process.exit(130))
+  })
+}
+
+let runCounter = 0
+/** Start `kind` in `host` with `conf`; `spawnedAt` is taken just before the spawn. */
+function start(net, kind, host, conf) {
+  const dir = join(work, `${kind}-${host}-${runCounter++}`)
+  mkdirSync(dir)
+  const configPath = join(dir, 'keepalived.conf')
+  writeFileSync(configPath, conf)
+  const spawnedAt = now()
+  const d = startDaemon(net, host, kind, { configPath, runDir: dir, vrrpdMain: VRRPD_MAIN })
+  return Object.assign(d, { spawnedAt })
+}
+
+async function must(cmd, argv) {
+  const r = await run(cmd, argv)
+  if (r.code !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr.trim()}`)
+  return r
+}
+const port = (net, host) => ['ip', ['-n', `${net.prefix}sw`, 'link', 'set', `p${HOSTS.indexOf(host)}`]]
+const HOSTS = ['client', 'a', 'b']
+
+/**
+ * One handover: a (100) alone until MASTER (that is the election sample), then b (90)
+ * joins as BACKUP; the client learns the VIP (a's MAC); then a is stopped (SIGTERM) or
+ * unplugged (its bridge port down, so it loses carrier), and we time b's MASTER line
+ * and the client's neighbour entry flipping to b's MAC.
+ */
+async function handover(net, kind, { mode, version, advertInt }) {
+  const advertMs = advertInt * 1000
+  const vip = `${net.subnet}.100`
+  await reset(net, vip)
+  const common = { iface: net.iface, vip, version, advertInt }
+  const mon = net.spawn('client', 'neigh@client', 'ip', ['monitor', 'neigh'])
+  const sample = { kind }
+  let a, b
+  try {
+    a = start(net, kind, 'a', renderConf({ ...common, priority: 100 }))
+    const ma = await a.waitForLog(MASTER, 15_000)
+    sample.election = ma.at - a.spawnedAt
+    const init = a.proc.find(INIT)
+    if (init) sample.startup = init.at - a.spawnedAt
+    b = start(net, kind, 'b', renderConf({ ...common, priority: 90 }))
+    await b.waitForLog(BACKUP, 15_000)
+    await sleep(2.5 * advertMs + 300) // b has heard a's adverts
+    await net.exec('client', 'ping', ['-c1', '-W1', vip])
+    const before = await net.neighbour('client', vip)
+    if (before.mac !== net.mac('a')) sample.note = `client learnt ${before.mac} for the VIP, not a's MAC`
+    // A GARP within locktime (1 s) of the entry's last update is ignored by Linux.
+    await sleep(1200)
+    let trigger
+    if (mode === 'graceful') {
+      trigger = now()
+      a.proc.child.kill('SIGTERM')
+    } else {
+      const [cmd, argv] = port(net, 'a')
+      await must(cmd, [...argv, 'down'])
+      trigger = now() // after the command returned: the link is down by then
+    }
+    const mb = await b.waitForLog(MASTER, 15_000, trigger)
+    sample.failover = mb.at - trigger
+    const re = new RegExp(`^${vip.replace(/\./g, '\\.')} .*lladdr ${net.mac('b')}`)
+    const g = await mon.waitForLog(re, 4000, { since: trigger }).catch(() => undefined)
+    if (g) sample.garp = g.at - mb.at
+    else sample.note = 'no neighbour update for the VIP within 4 s'
+  } finally {
+    await Promise.all([a?.stop('SIGTERM', 3000), b?.stop('SIGTERM', 3000), mon.stop('SIGTERM', 1000)])
+    if (mode === 'cut') {
+      const [cmd, argv] = port(net, 'a')
+      await must(cmd, [...argv, 'up'])
+    }
+  }
+  return sample
+}
+
+/** No VIP left on the routers, no neighbour entry on the client. */
+async function reset(net, vip) {
+  for (const h of ['a', 'b']) await run('ip', ['-n', net.ns(h), 'addr', 'del', `${vip}/24`, 'dev', net.iface])
+  await run('ip', ['-n', net.ns('client'), 'neigh', 'flush', 'all'])
+}
+
+// ---------- resources ----------
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+function procStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK }
+  } catch {
+    return undefined
+  }
+}
+/** `pid` and every process below it (keepalived: parent + VRRP child). */
+function tree(pid) {
+  const parent = new Map()
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    const st = procStat(e)
+    if (st) parent.set(Number(e), st.ppid)
+  }
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
+  return out
+}
+function usage(pid) {
+  let rssKb = 0
+  let cpuMs = 0
+  const pids = tree(pid)
+  for (const p of pids) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))
+    rssKb += m ? Number(m[1]) : 0
+    cpuMs += procStat(p)?.cpuMs ?? 0
+  }
+  return { rssKb, cpuMs, procs: pids.length }
+}
+
+/** `count` instances as master alone on a LAN, both daemons side by side in labs of their own. */
+async function resources(count) {
+  const run1 = async (kind, i) => {
+    const net = await LabNetwork.create({ hosts: ['r'], subnet: `10.79.${i}` })
+    labs.push(net)
+    const conf = renderConf({ count, iface: net.iface, version: 2, advertInt: 1, vip: `${net.subnet}.100`, vipOf: (n) => `10.${80 + i}.${n}.1` })
+    const d = start(net, kind, 'r', conf)
+    try {
+      await d.waitForLog(new RegExp(`\\(VI_${count}\\) Entering MASTER STATE`), 30_000)
+      const deadline = now() + 20_000
+      while (d.proc.lines.filter((l) => /Entering MASTER STATE/.test(l.text)).length < count && now() < deadline) await sleep(100)
+      const masters = d.proc.lines.filter((l) => /Entering MASTER STATE/.test(l.text)).length
+      const atMaster = usage(d.proc.pid)
+      await sleep(STEADY_S * 1000)
+      const end = usage(d.proc.pid)
+      return { kind, count, masters, rssKb: end.rssKb, cpuTotalMs: end.cpuMs, cpuSteadyMs: end.cpuMs - atMaster.cpuMs, procs: end.procs }
+    } finally {
+      await d.stop('SIGTERM', 5000)
+    }
+  }
+  return Promise.all(KINDS.map((k, i) => run1(k, i + (count === 1 ? 0 : 2))))
+}
+
+// ---------- statistics and report ----------
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fmt = (v, unit) => (unit === 'ms' ? `${Math.round(v)} ms` : unit === 'MB' ? `${(v / 1024).toFixed(1)} MB` : `${Math.round(v)} ${unit}`)
+function cell(xs, unit) {
+  if (!xs.length) return 'n/a'
+  const m = fmt(median(xs), unit)
+  return xs.length === 1 ? m : `${m} (${fmt(Math.min(...xs), unit)}–${fmt(Math.max(...xs), unit)})`
+}
+function row(label, expected, unit, byKind) {
+  const [v, k] = KINDS.map((kind) => byKind[kind] ?? [])
+  const ratio = v.length && k.length && median(k) !== 0 ? (median(v) / median(k)).toFixed(2) : 'n/a'
+  return `| ${label} | ${expected} | ${cell(v, unit)} | ${cell(k, unit)} | ${ratio} |`
+}
+const pick = (samples, field) => Object.fromEntries(KINDS.map((k) => [k, samples.filter((s) => s.kind === k && typeof s[field] === 'number').map((s) => s[field])]))
+
+// ---------- main ----------
+const VRRPD_MAIN = defaultVrrpdMain()
+const problems = []
+if (process.getuid?.() !== 0) problems.push('needs root (network namespaces)')
+if (!existsSync('/usr/sbin/keepalived')) problems.push('/usr/sbin/keepalived is missing (scripts/setup.sh)')
+if (!existsSync(VRRPD_MAIN)) problems.push(`${VRRPD_MAIN} is missing: npm run build first`)
+if (problems.length) {
+  for (const p of problems) console.error(`failover bench: ${p}`)
+  process.exit(2)
+}
+
+const started = now()
+const load0 = loadavg()
+const results = { handovers: {}, resources: [] }
+const SCENARIOS = [
+  ['v2-graceful', { mode: 'graceful', version: 2, advertInt: 1 }],
+  ['v2-cut', { mode: 'cut', version: 2, advertInt: 1 }],
+  ['v3-graceful', { mode: 'graceful', version: 3, advertInt: 0.1 }],
+  ['v3-cut', { mode: 'cut', version: 3, advertInt: 0.1 }],
+].filter(([name]) => !QUICK || name !== 'v2-cut')
+let failed = false
+try {
+  await pruneStaleNamespaces()
+  work = mkdtempSync(join(tmpdir(), 'vrrpd-bench-failover-'))
+  const net = await LabNetwork.create({ hosts: HOSTS, subnet: '10.78.0' })
+  labs.push(net)
+  for (const [name, sc] of SCENARIOS) {
+    results.handovers[name] = []
+    for (let rep = 0; rep < REPS && !interrupted; rep++) {
+      // Alternate which daemon goes first, so slow drift in the machine's load is shared.
+      for (const kind of rep % 2 ? [...KINDS].reverse() : KINDS) {
+        const s = await handover(net, kind, sc).catch((err) => ({ kind, error: err.message.split('\n')[0] }))
+        results.handovers[name].push(s)
+        const show = ['startup', 'election', 'failover', 'garp'].filter((f) => typeof s[f] === 'number').map((f) => `${f} ${Math.round(s[f])} ms`)
+        console.log(`${name} #${rep + 1} ${kind.padEnd(10)} ${s.error ? `ERROR ${s.error}` : show.join(', ')}${s.note ? ` (${s.note})` : ''}`)
+        if (s.error) failed = true
+      }
+    }
+  }
+  await net.teardown()
+  labs.splice(labs.indexOf(net), 1)
+  for (const count of [1, 100]) {
+    if (interrupted) break
+    const r = await resources(count)
+    results.resources.push(...r)
+    for (const x of r) console.log(`resources ${count} ${x.kind.padEnd(10)} masters ${x.masters}/${count}, ${x.procs} procs, RSS ${fmt(x.rssKb, 'MB')}, CPU total ${Math.round(x.cpuTotalMs)} ms, in ${STEADY_S} s steady ${Math.round(x.cpuSteadyMs)} ms`)
+    for (const l of labs.splice(0)) await l.teardown()
+  }
+} finally {
+  await cleanup()
+}
+if (interrupted) process.exit(130)
+
+// ---------- the table ----------
+const H = results.handovers
+const all = (...names) => names.flatMap((n) => H[n] ?? [])
+const v2 = all('v2-graceful', 'v2-cut')
+const v3 = all('v3-graceful', 'v3-cut')
+const R = (count, field) => Object.fromEntries(KINDS.map((k) => [k, results.resources.filter((x) => x.kind === k && x.count === count).map((x) => x[field])]))
+const lines = [
+  '| case | expected | vrrpd median (min–max) | keepalived median (min–max) | ratio vrrpd/keepalived |',
+  '|---|---|---|---|---|',
+  row('0. start -> "(init)" line (process start-up)', '—', 'ms', pick(v2, 'startup')),
+  row('1. election: start -> MASTER, alone, prio 100, advert_int 1', '3 s + skew 0.61 s = 3.61 s', 'ms', pick(v2, 'election')),
+  row('2. graceful handover: SIGTERM master -> backup (90) MASTER', 'skew (256-90)/256 s = 0.65 s', 'ms', pick(H['v2-graceful'] ?? [], 'failover')),
+  row('3. hard failover: master link cut -> backup MASTER', '3 s + 0.65 s = 3.65 s', 'ms', pick(H['v2-cut'] ?? [], 'failover')),
+  row('4. GARP: backup MASTER line -> client neighbour entry = new MAC', '~0', 'ms', pick(v2, 'garp')),
+  row('5a. v3 election, advert_int 0.1', '0.3 s + 0.061 s = 0.36 s', 'ms', pick(v3, 'election')),
+  row('5b. v3 graceful handover, advert_int 0.1', 'skew 0.065 s', 'ms', pick(H['v3-graceful'] ?? [], 'failover')),
+  row('5c. v3 hard failover, advert_int 0.1', '0.3 s + 0.065 s = 0.365 s', 'ms', pick(H['v3-cut'] ?? [], 'failover')),
+  row('5d. v3 GARP latency', '~0', 'ms', pick(v3, 'garp')),
+  row('6a. RSS, 1 instance as master', '—', 'MB', R(1, 'rssKb')),
+  row(`6b. CPU in ${STEADY_S} s steady state, 1 instance`, '—', 'ms', R(1, 'cpuSteadyMs')),
+  row('6c. CPU total (start-up + election + steady), 1 instance', '—', 'ms', R(1, 'cpuTotalMs')),
+  row('6d. RSS, 100 instances as master', '—', 'MB', R(100, 'rssKb')),
+  row(`6e. CPU in ${STEADY_S} s steady state, 100 instances`, '—', 'ms', R(100, 'cpuSteadyMs')),
+  row('6f. CPU total (start-up + election + steady), 100 instances', '—', 'ms', R(100, 'cpuTotalMs')),
+]
+const keepalivedVersion = (() => {
+  try {
+    return execFileSync('/usr/sbin/keepalived', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] || 'keepalived'
+  } catch (err) {
+    return String(err.stderr ?? '').split('\n')[0] || 'keepalived'
+  }
+})()
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return 'unknown'
+  }
+})()
+const date = new Date().toISOString()
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}, Node ${process.version}, ${keepalivedVersion}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at end`
+const errors = Object.entries(H).flatMap(([n, ss]) => ss.filter((s) => s.error || s.note).map((s) => `- ${n} ${s.kind}: ${s.error ?? s.note}`))
+const report = [
+  `# failover bench: vrrpd vs keepalived (${date.slice(0, 10)})`,
+  '',
+  `Run ${date}, commit ${commit}, \`node bench/failover.mjs${args.length ? ' ' + args.join(' ') : ''}\`: ${REPS} repetition(s) per daemon and scenario, alternating, ${Math.round((now() - started) / 1000)} s in all.`,
+  `Machine: ${machine}.`,
+  '',
+  ...lines,
+  '',
+  `Samples: rows 0, 1 and 4 pool the v2 graceful and hard-failover runs; 5a and 5d pool the two v3 scenarios. Resources: ${STEADY_S} s after the last instance entered MASTER, summed over the daemon's process tree (${KINDS.map((k) => `${k}: ${results.resources.find((x) => x.kind === k)?.procs ?? '?'} process(es)`).join(', ')}), the two daemons side by side in labs of their own.`,
+  ...(errors.length ? ['', 'Errors and notes:', ...errors] : []),
+  '',
+]
+console.log('\n' + report.join('\n'))
+const out = option('--out', QUICK || flag('--no-write') ? undefined : fileURLToPath(new URL(`./results/failover-${date.slice(0, 10)}.md`, import.meta.url)))
+if (out) {
+  writeFileSync(out, report.join('\n'))
+  console.log(`written to ${out}`)
+}
+process.exit(failed ? 1 : 0)
