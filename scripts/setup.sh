@@ -11,6 +11,8 @@ command -v nginx >/dev/null 2>&1 || need_apt+=(nginx-light)
 command -v tcpdump >/dev/null 2>&1 || need_apt+=(tcpdump)
 command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need_apt[*]}; run as root (or install them) to set up the lab" >&2

@@ -8,12 +8,13 @@ import { mkdirSync, unlinkSync, chmodSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Logger } from '../log.js'
 
-/** The status socket lives beside the pid file: /run/vrrpd.pid -> /run/vrrpd.sock. */
+/** The status socket lives beside the pid file: /run/vrrpd/vrrpd.pid -> /run/vrrpd/vrrpd.sock. */
 export function controlSocketPath(pidFile: string | undefined): string {
   return (pidFile ?? DEFAULT_PID_FILE).replace(/\.pid$/, '') + '.sock'
 }
 
-export const DEFAULT_PID_FILE = '/run/vrrpd.pid'
+/** Beside the systemd unit's RuntimeDirectory, so `vrrpd status` finds the service without flags. */
+export const DEFAULT_PID_FILE = '/run/vrrpd/vrrpd.pid'
 
 export interface ControlServer {
   path: string

@@ -45,6 +45,12 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     return 1
   }
 
+  const uid = process.getuid?.() ?? 0
+  if (uid !== 0) {
+    const su = loaded.config.globalDefs.scriptUser
+    log.info(`running as uid ${uid}, not root: scripts run as this user${su ? `; script_user ${su} cannot be honoured` : ''}`)
+  }
+
   const pidFile = options.pid ?? DEFAULT_PID_FILE
   const pid = acquirePidFile(pidFile)
   if (!pid.ok) {
@@ -76,6 +82,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       log.info(`Received ${signal}, stopping`)
       serial(async () => {
         await daemon.stop()
+        // The FIFO's reader script would otherwise keep the process alive after SIGTERM.
+        await ports.closeFifo()
         await control?.close()
         releasePidFile(pidFile)
         log.info('Stopped vrrpd')
@@ -114,7 +122,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   })
 }
 
-async function createPorts(config: Config, log: Logger): Promise<DaemonPorts> {
+async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void> }> {
   const g = config.globalDefs
   const scriptUser = g.scriptUser ? { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) } : undefined
   const procLog = procLogFrom(log)
@@ -134,6 +142,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts> {
     createFileTracker: () => createFileTracker(),
     openTransport: (opts) => openAdvertTransport({ ...opts, log }),
     ...(fifoWriter ? { notifyFifo: (kind, name, state, priority) => fifoWriter.write(kind, name, state, priority) } : {}),
+    closeFifo: async () => fifoWriter?.close(),
   }
 }
 

@@ -73,15 +73,26 @@ export function createUserLookup(
   }
 }
 
+/** The identity vrrpd itself runs as. */
+export function currentIdentity(): { uid: number; gid: number } {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+}
+
 /**
  * The credentials a script runs with: the script's own `user`/`group`, else
  * `script_user`, else `keepalived_script` when that user exists, else root.
  * An unknown user is an error (keepalived refuses such scripts too).
+ *
+ * A vrrpd that is not root (the hardened systemd unit gives it only
+ * CAP_NET_ADMIN and CAP_NET_RAW) cannot switch users: its scripts run as itself,
+ * which is already the unprivileged user script_user exists to provide.
  */
 export async function resolveCredentials(
   lookup: UserLookup,
   spec: { user: string; group?: string } | undefined,
+  self: { uid: number; gid: number } = currentIdentity(),
 ): Promise<{ ok: true; creds: Credentials } | { ok: false; error: string }> {
+  if (self.uid !== 0) return { ok: true, creds: { ...self, label: `${self.uid}:${self.gid} (vrrpd's own user: not root, cannot switch)` } }
   if (!spec) {
     const ks = await lookup.user(DEFAULT_SCRIPT_USER)
     if (!ks) return { ok: true, creds: ROOT }

@@ -1,6 +1,6 @@
 // The daemon's executor over fake ports, with the real config parser, core and
 // codec: what reaches the wire, `ip addr`, GARP and notify, and in which order.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,7 +30,7 @@ vrrp_instance VI_1 {
 }
 `
 
-function setup(t: Tap.Test, conf = CONF) {
+function setup(t: Test, conf = CONF) {
   const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
   const file = join(dir, 'keepalived.conf')
   writeFileSync(file, conf)

@@ -71,6 +71,8 @@ export interface Sample {
 export interface Roles {
   master: Daemon
   backup?: Daemon
+  /** The state a running backup must log (default BACKUP; FAULT when its link is cut). */
+  backupState?: VrrpState
 }
 
 async function sampleOnce(lab: Lab, v: Daemon | undefined, k: Daemon | undefined): Promise<Sample> {
@@ -90,7 +92,7 @@ function sideState(s: Sample, side: 'v' | 'k'): { state: VrrpState | undefined; 
 function shows(roles: Roles, s: Sample): boolean {
   const m = sideState(s, sideOf(roles.master))
   const b = sideState(s, sideOf(roles.master) === 'v' ? 'k' : 'v')
-  const backupOk = roles.backup === undefined || !roles.backup.proc.running || b.state === 'BACKUP'
+  const backupOk = roles.backup === undefined || !roles.backup.proc.running || b.state === (roles.backupState ?? 'BACKUP')
   return m.state === 'MASTER' && m.vip && !b.vip && backupOk
 }
 
@@ -112,7 +114,7 @@ export async function waitSettled(t: Test, lab: Lab, roles: Roles, label: string
     t.fail(`${label}: did not settle`, { last, master: roles.master.proc.tail(12), backup: roles.backup?.proc.tail(12) })
     throw error
   }
-  const peer = roles.backup?.proc.running ? `${roles.backup.kind} BACKUP (log) without it` : 'the stopped peer holds no VIP'
+  const peer = roles.backup?.proc.running ? `${roles.backup.kind} ${roles.backupState ?? 'BACKUP'} (log) without it` : 'the stopped peer holds no VIP'
   t.pass(`${label}: ${roles.master.kind} MASTER (log) with the VIP, ${peer}`)
 }
 

@@ -9,7 +9,7 @@
  *     const status = await a.status()            // `vrrpd status`
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,6 +42,12 @@ export function ensureBuilt(): string {
   return MAIN
 }
 
+/** Run vrrpd as this unprivileged user, with only the capabilities the systemd unit grants. */
+export interface NonRoot {
+  uid: number
+  gid: number
+}
+
 export interface Vrrpd extends Daemon {
   readonly dir: string
   readonly configPath: string
@@ -58,13 +64,19 @@ export interface Vrrpd extends Daemon {
 }
 
 /** Starts vrrpd in `host` with `config` (keepalived.conf text). */
-export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[] }): Vrrpd {
+export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[]; nonRoot?: NonRoot }): Vrrpd {
   const vrrpdMain = ensureBuilt()
   const dir = mkdtempSync(join(tmpdir(), `vrt-vrrpd-${host}-`))
   const configPath = join(dir, 'keepalived.conf')
   writeFileSync(configPath, opts.config)
   const { cmd, args } = daemonCommand('vrrpd', { configPath, runDir: dir, vrrpdMain })
-  const child = lab.spawn(host, cmd, [...args, '--log-level', 'debug', ...(opts.extraArgs ?? [])], { env: { ...process.env, TMPDIR: dir } })
+  const argv = [cmd, ...args, '--log-level', 'debug', ...(opts.extraArgs ?? [])]
+  if (opts.nonRoot) chownSync(dir, opts.nonRoot.uid, opts.nonRoot.gid)
+  // As the hardened systemd unit runs it: an unprivileged user with only CAP_NET_ADMIN and CAP_NET_RAW.
+  const [run, ...runArgs] = opts.nonRoot
+    ? ['setpriv', `--reuid=${opts.nonRoot.uid}`, `--regid=${opts.nonRoot.gid}`, '--clear-groups', '--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw', '--bounding-set=-all,+net_admin,+net_raw', ...argv]
+    : argv
+  const child = lab.spawn(host, run!, runArgs, { env: { ...process.env, TMPDIR: dir } })
   const proc = new LoggedProcess(`vrrpd@${host}`, child)
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
   const daemon = new Daemon('vrrpd', host, proc)

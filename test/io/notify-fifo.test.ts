@@ -36,7 +36,7 @@ t.test('creates the FIFO and a reader gets the lines in order', async (t) => {
   r.fifo.write('INSTANCE', 'VI_1', 'MASTER', 100)
   r.fifo.write('GROUP', 'G1', 'MASTER', 100)
   await r.fifo.close()
-  await new Promise((res) => reader.once('close', res))
+  await new Promise<void>((res) => reader.once('close', () => res()))
   t.equal(chunks.join(''), 'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\nGROUP "G1" MASTER 0\n', 'and EOF once closed')
 })
 

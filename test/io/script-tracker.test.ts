@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,7 +48,7 @@ interface Harness {
 }
 
 function harness(
-  t: Tap.Test,
+  t: Test,
   scripts: VrrpScript[],
   opts: Partial<ScriptTrackerOptions> = {},
   snap: () => string[] = () => [],
