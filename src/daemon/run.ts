@@ -58,6 +58,11 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     return 1
   }
 
+  // A bug of ours must not drop the VIP by killing the process: log it loudly and
+  // keep serving (the core's state is only changed by complete steps).
+  process.on('uncaughtException', (err) => log.error({ err }, 'internal error (uncaught exception); vrrpd keeps running'))
+  process.on('unhandledRejection', (err) => log.error({ err }, 'internal error (unhandled rejection); vrrpd keeps running'))
+
   const ports = await createPorts(loaded.config, log)
   const daemon = new Daemon(loaded.config, ports, log)
   log.info(`Starting vrrpd ${loaded.config.instances.length} VRRP instance(s) from ${loaded.config.file}`)

@@ -36,7 +36,9 @@ export function createLinks(opts: LinksOptions = {}): Links {
   const run = opts.run ?? ((args: string[]) => runIp(args))
   const log = opts.log ?? silentLog
   const pollIntervalMs = opts.pollIntervalMs ?? 1000
-  const spawnMonitor = opts.spawnMonitor ?? (() => spawnChild('ip', ['monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] }))
+  // Its own process group: a Ctrl-C or a group-wide SIGTERM meant for vrrpd must not
+  // kill the monitor before vrrpd has released its VIPs (close() stops it).
+  const spawnMonitor = opts.spawnMonitor ?? (() => spawnChild('ip', ['monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true }))
 
   const listeners = new Map<string, Set<Listener>>()
   /** Last view reported per name, as JSON, so unchanged re-reads stay quiet. */

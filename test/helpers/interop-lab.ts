@@ -141,3 +141,24 @@ export async function settle(t: Test, lab: Lab, roles: Roles, label: string): Pr
   await waitSettled(t, lab, roles, label)
   await holdsSettled(t, lab, roles, label)
 }
+
+/**
+ * What each mode must look like on the wire: the master's adverts as captured on
+ * the other host (RFC 3768 5.1/5.3; RFC 5798 5.1/5.2 for v3).
+ */
+export function expectedAdvert(lab: Lab, mode: InteropMode, from: string, priority: number): Record<string, unknown> {
+  const to = from === VRRPD_HOST ? KEEPALIVED_HOST : VRRPD_HOST
+  const base = {
+    src: lab.ip(from),
+    dst: mode === 'v2-unicast' ? lab.ip(to) : '224.0.0.18',
+    srcMac: lab.mac(from),
+    vrid: 51,
+    prio: priority,
+    intvlMs: 1000,
+    addrs: [interopVip(lab)],
+    badChecksum: false,
+    badIpChecksum: false,
+    malformed: false,
+  }
+  return mode === 'v3' ? { ...base, version: 3 } : { ...base, version: 2, authtype: 'simple', auth: 's3cret' }
+}

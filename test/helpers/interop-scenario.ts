@@ -10,7 +10,8 @@ import type { Daemon } from '../../src/lab/daemon.js'
 import { waitFor, type Lab } from './netns.js'
 import { startVrrpd } from './vrrpd.js'
 import { startKeepalived } from './keepalived.js'
-import { createInteropLab, hasVip, holdsSettled, interopConf, interopVip, KEEPALIVED_HOST, settle, VRRPD_HOST, waitSettled, type InteropMode } from './interop-lab.js'
+import { startCapture, type VrrpPacket } from './capture.js'
+import { createInteropLab, expectedAdvert, hasVip, holdsSettled, interopConf, interopVip, KEEPALIVED_HOST, settle, VRRPD_HOST, waitSettled, type InteropMode } from './interop-lab.js'
 
 const MASTER = /\(VI_1\) Entering MASTER STATE/
 const BACKUP_INIT = /\(VI_1\) Entering BACKUP STATE \(init\)/
@@ -50,8 +51,18 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   const start = interopDaemons(t, lab, mode)
   const ms = (from: number, to: number): string => `${Math.round(to - from)} ms`
 
+  // The mode is on the wire as configured, each way: adverts captured on the peer.
+  const wire = async (cap: Awaited<ReturnType<typeof startCapture>>, from: string, priority: number, label: string): Promise<void> => {
+    const adverts = (await cap.stop()).filter((p): p is VrrpPacket => p.kind === 'vrrp' && p.src === lab.ip(from) && p.prio === priority)
+    t.ok(adverts.length >= 2, `${label}: adverts captured on the peer (${adverts.length})`)
+    const want = expectedAdvert(lab, mode, from, priority)
+    const off = adverts.filter((p) => Object.entries(want).some(([key, value]) => JSON.stringify(p[key as keyof VrrpPacket]) !== JSON.stringify(value)))
+    t.same(off.map((p) => p.text), [], `${label}: every advert is ${mode} as configured`, { want })
+  }
+
   // vrrpd 100 / keepalived 90. vrrpd starts first so that its Master_Down_Interval
   // runs out first: keepalived then joins a running master (no start-up race).
+  const capK = await startCapture(lab, KEEPALIVED_HOST, 'vrrp')
   const t0 = performance.now()
   let v = start.vrrpd(100)
   await v.waitForLog(BACKUP_INIT, 15_000)
@@ -60,6 +71,7 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   t.comment(`vrrpd MASTER ${ms(t0, v.proc.find(MASTER)!.at)} after its start`)
   t.notOk(k.proc.find(MASTER), 'keepalived never became MASTER while vrrpd ran with the higher priority')
   await holdsSettled(t, lab, { master: v, backup: k }, 'vrrpd 100 / keepalived 90')
+  await wire(capK, VRRPD_HOST, 100, "vrrpd's adverts at keepalived")
 
   // RFC 3768 6.4.3: the stopping master sends priority 0; the backup takes over
   // after Skew_Time instead of Master_Down_Interval.
@@ -102,6 +114,7 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   // Roles swapped: keepalived 100 / vrrpd 90, keepalived started first.
   await Promise.all([v.stop(), k.stop()])
   t.same([await hasVip(lab, VRRPD_HOST), await hasVip(lab, KEEPALIVED_HOST)], [false, false], 'both stopped: no VIP left behind')
+  const capV = await startCapture(lab, VRRPD_HOST, 'vrrp')
   const t1 = performance.now()
   k = start.keepalived(100)
   await k.waitForLog(BACKUP_INIT, 10_000)
@@ -115,6 +128,7 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   await lab.exec('client', 'curl', ['-s', '-m', '2', `http://${vip}:9/`], { allowFail: true })
   t.equal(await lab.neighbour('client', vip), lab.mac(KEEPALIVED_HOST), "the client's neighbour entry for the VIP is keepalived's MAC")
   await holdsSettled(t, lab, { master: k, backup: v }, 'keepalived 100 / vrrpd 90')
+  await wire(capV, KEEPALIVED_HOST, 100, "keepalived's adverts at vrrpd")
 
   const term2 = performance.now()
   t.equal(await k.stop('SIGTERM'), 0, 'keepalived exits 0 on SIGTERM')

@@ -1,16 +1,17 @@
-// The demo lab end to end with real keepalived standing in for vrrpd: proves the
-// lab, the nginx hosts, the client loop and the timelines (the vrrpd variant
-// runs the same flow).
-import t from 'tap'
+// The demo lab end to end, the nginx scenario with a real check script: first
+// with real keepalived standing in for vrrpd (proves the lab, the nginx hosts,
+// the client loop and the timelines), then with vrrpd itself, same assertions.
+import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { runDemo } from '../../src/lab/demo.js'
+import type { DaemonKind } from '../../src/lab/daemon.js'
 import { requireRoot } from '../helpers/netns.js'
+import { ensureBuilt } from '../helpers/vrrpd.js'
 
-if (requireRoot(t)) {
-  t.test('runDemo with keepalived: every step passes and is printed', async (t) => {
+async function checkDemo(t: Test, daemon: DaemonKind): Promise<void> {
     const lines: string[] = []
     const started = performance.now()
-    const result = await runDemo({ daemon: 'keepalived', out: (l) => lines.push(l) })
+    const result = await runDemo({ daemon, out: (l) => lines.push(l), ...(daemon === 'vrrpd' ? { vrrpdMain: ensureBuilt() } : {}) })
     const ms = performance.now() - started
     t.comment(lines.join('\n'))
     t.ok(result.ok, 'the demo succeeds')
@@ -29,5 +30,9 @@ if (requireRoot(t)) {
     t.ok(ms < 60_000, `runs in under 60 s (${Math.round(ms)} ms)`)
     const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((n) => n.startsWith(`vrt-lab-${process.pid}-`))
     t.same(left, [], 'no namespace left behind')
-  })
+}
+
+if (requireRoot(t)) {
+  t.test('runDemo with keepalived: every step passes and is printed', (t) => checkDemo(t, 'keepalived'))
+  t.test('runDemo with vrrpd: every step passes and is printed', (t) => checkDemo(t, 'vrrpd'))
 }
