@@ -5,6 +5,7 @@
 import type { Config, GlobalDefs, SyncGroup, TrackRef, VipEntry, VrrpInstance, VrrpScript } from '../../src/config/model.js'
 import { DEFAULTS } from '../../src/config/model.js'
 import type { Advert } from '../../src/protocol/types.js'
+import { defaultGlobalDefs } from '../../src/config/keywords/global-defs.js'
 
 const at = { file: 'test.conf', line: 1 }
 
@@ -69,22 +70,7 @@ export function makeConfig(instances: VrrpInstance[], over: { globalDefs?: Parti
   for (const g of groups) for (const m of g.members) members.set(m, g.name)
   return {
     file: 'test.conf',
-    globalDefs: {
-      vrrpVersion: 2,
-      mcastGroup4: DEFAULTS.mcastGroup4,
-      mcastGroup6: DEFAULTS.mcastGroup6,
-      garp: { ...DEFAULTS.garp },
-      vrrpStrict: false,
-      skipCheckAdvAddr: false,
-      checkUnicastSrc: false,
-      startupDelayMs: 0,
-      lowerPrioNoAdvert: false,
-      higherPrioSendAdvert: false,
-      enableScriptSecurity: false,
-      notificationEmail: [],
-      smtpConnectTimeoutMs: DEFAULTS.smtpConnectTimeoutMs,
-      ...over.globalDefs,
-    },
+    globalDefs: { ...defaultGlobalDefs(), ...over.globalDefs },
     scripts,
     trackFiles: {},
     instances: instances.map((i) => (members.has(i.name) ? { ...i, syncGroup: members.get(i.name)! } : i)),
