@@ -168,12 +168,15 @@ function tree(pid) {
 function usage(pid) {
   let rssKb = 0
   let cpuMs = 0
+  let schedMs = 0
   const pids = tree(pid)
   for (const p of pids) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))
       rssKb += m ? Number(m[1]) : 0
       cpuMs += procStat(p)?.cpuMs ?? 0
+      // On-CPU time in ns (CONFIG_SCHED_INFO): utime+stime only counts 10 ms ticks.
+      schedMs += Number(readFileSync(`/proc/${p}/schedstat`, 'utf8').split(' ')[0]) / 1e6
     } catch {
       // a short-lived child (an `ip` command) that ended meanwhile
     }
@@ -185,7 +188,7 @@ function usage(pid) {
       return '?'
     }
   })
-  return { rssKb, cpuMs, procs: names.join('+') }
+  return { rssKb, cpuMs, schedMs, procs: names.join('+') }
 }
 
 /** `count` instances as master alone on a LAN, both daemons side by side in labs of their own. */
@@ -203,7 +206,7 @@ async function resources(count) {
       const atMaster = usage(d.proc.pid)
       await sleep(STEADY_S * 1000)
       const end = usage(d.proc.pid)
-      return { kind, count, masters, rssKb: end.rssKb, cpuTotalMs: end.cpuMs, cpuSteadyMs: end.cpuMs - atMaster.cpuMs, procs: end.procs }
+      return { kind, count, masters, rssKb: end.rssKb, cpuTotalMs: end.cpuMs, cpuSteadyMs: end.cpuMs - atMaster.cpuMs, schedSteadyMs: end.schedMs - atMaster.schedMs, procs: end.procs }
     } finally {
       await d.stop('SIGTERM', 5000)
     }
@@ -216,7 +219,7 @@ const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
-const fmt = (v, unit) => (unit === 'ms' ? `${Math.round(v)} ms` : unit === 'MB' ? `${(v / 1024).toFixed(1)} MB` : `${Math.round(v)} ${unit}`)
+const fmt = (v, unit) => (unit === 'ms' ? `${Math.round(v)} ms` : unit === 'ms1' ? `${v.toFixed(1)} ms` : unit === 'MB' ? `${(v / 1024).toFixed(1)} MB` : `${Math.round(v)} ${unit}`)
 function cell(xs, unit) {
   if (!xs.length) return 'n/a'
   const m = fmt(median(xs), unit)
@@ -224,8 +227,11 @@ function cell(xs, unit) {
 }
 function row(label, expected, unit, byKind) {
   const [v, k] = KINDS.map((kind) => byKind[kind] ?? [])
-  const ratio = v.length && k.length && median(k) !== 0 ? (median(v) / median(k)).toFixed(2) : 'n/a'
-  return `| ${label} | ${expected} | ${cell(v, unit)} | ${cell(k, unit)} | ${ratio} |`
+  if (!v.length || !k.length) return `| ${label} | ${expected} | ${cell(v, unit)} | ${cell(k, unit)} | n/a | n/a |`
+  const ratio = median(k) === 0 ? 'n/a (keepalived 0)' : (median(v) / median(k)).toFixed(2)
+  const d = median(v) - median(k)
+  const delta = `${d < 0 ? '−' : '+'}${fmt(Math.abs(d), unit)}`
+  return `| ${label} | ${expected} | ${cell(v, unit)} | ${cell(k, unit)} | ${ratio} | ${delta} |`
 }
 const pick = (samples, field) => Object.fromEntries(KINDS.map((k) => [k, samples.filter((s) => s.kind === k && typeof s[field] === 'number').map((s) => s[field])]))
 
@@ -274,7 +280,7 @@ try {
     if (interrupted) break
     const r = await resources(count)
     results.resources.push(...r)
-    for (const x of r) console.log(`resources ${count} ${x.kind.padEnd(10)} masters ${x.masters}/${count}, procs ${x.procs}, RSS ${fmt(x.rssKb, 'MB')}, CPU total ${Math.round(x.cpuTotalMs)} ms, in ${STEADY_S} s steady ${Math.round(x.cpuSteadyMs)} ms`)
+    for (const x of r) console.log(`resources ${count} ${x.kind.padEnd(10)} masters ${x.masters}/${count}, procs ${x.procs}, RSS ${fmt(x.rssKb, 'MB')}, CPU total ${Math.round(x.cpuTotalMs)} ms, in ${STEADY_S} s steady ${Math.round(x.cpuSteadyMs)} ms (on-CPU ${x.schedSteadyMs.toFixed(1)} ms)`)
     for (const l of labs.splice(0)) await l.teardown()
   }
 } finally {
@@ -289,8 +295,8 @@ const v2 = all('v2-graceful', 'v2-cut')
 const v3 = all('v3-graceful', 'v3-cut')
 const R = (count, field) => Object.fromEntries(KINDS.map((k) => [k, results.resources.filter((x) => x.kind === k && x.count === count).map((x) => x[field])]))
 const lines = [
-  '| case | expected | vrrpd median (min–max) | keepalived median (min–max) | ratio vrrpd/keepalived |',
-  '|---|---|---|---|---|',
+  '| case | expected | vrrpd median (min–max) | keepalived median (min–max) | ratio vrrpd/keepalived | difference |',
+  '|---|---|---|---|---|---|',
   row('0. start -> "(init)" line (process start-up)', '—', 'ms', pick(v2, 'startup')),
   row('1a. election: start -> MASTER, alone, prio 100, advert_int 1', '3 s + skew 0.61 s = 3.61 s', 'ms', pick(v2, 'election')),
   row('1b. election: "(init)" line -> MASTER', '3.61 s', 'ms', pick(v2, 'initToMaster')),
@@ -305,10 +311,12 @@ const lines = [
   row('5e. v3: hard failover, last advert seen -> backup MASTER', '0.3 s + 0.065 s = 0.365 s', 'ms', pick(H['v3-cut'] ?? [], 'downInterval')),
   row('5f. v3: GARP, MASTER line -> client neighbour entry', '~0', 'ms', pick(v3, 'garp')),
   row('6a. RSS, 1 instance as master', '—', 'MB', R(1, 'rssKb')),
-  row(`6b. CPU in ${STEADY_S} s steady state, 1 instance`, '—', 'ms', R(1, 'cpuSteadyMs')),
+  row(`6b. CPU (utime+stime) in ${STEADY_S} s steady state, 1 instance`, '—', 'ms', R(1, 'cpuSteadyMs')),
+  row(`6b'. on-CPU time (schedstat) in ${STEADY_S} s steady state, 1 instance`, '—', 'ms1', R(1, 'schedSteadyMs')),
   row('6c. CPU total (start-up + election + steady), 1 instance', '—', 'ms', R(1, 'cpuTotalMs')),
   row('6d. RSS, 100 instances as master', '—', 'MB', R(100, 'rssKb')),
-  row(`6e. CPU in ${STEADY_S} s steady state, 100 instances`, '—', 'ms', R(100, 'cpuSteadyMs')),
+  row(`6e. CPU (utime+stime) in ${STEADY_S} s steady state, 100 instances`, '—', 'ms', R(100, 'cpuSteadyMs')),
+  row(`6e'. on-CPU time (schedstat) in ${STEADY_S} s steady state, 100 instances`, '—', 'ms1', R(100, 'schedSteadyMs')),
   row('6f. CPU total (start-up + election + steady), 100 instances', '—', 'ms', R(100, 'cpuTotalMs')),
 ]
 const keepalivedVersion = (() => {
@@ -337,7 +345,9 @@ const report = [
   '',
   ...lines,
   '',
-  `Samples: rows 0, 1a, 1b and 4 pool the v2 graceful and hard-failover runs; 5a, 5b and 5f pool the two v3 scenarios. Resources: ${STEADY_S} s after the last instance entered MASTER, summed over the daemon's process tree (${KINDS.map((k) => `${k}: ${results.resources.find((x) => x.kind === k)?.procs ?? '?'}`).join(', ')}), the two daemons side by side in labs of their own.`,
+  `Samples: rows 0, 1a, 1b and 4 pool the v2 graceful and hard-failover runs; 5a, 5b and 5f pool the two v3 scenarios. Resources: ${STEADY_S} s after the last instance entered MASTER, summed over the daemon's process tree (${KINDS.map((k) => `${k}: ${results.resources.find((x) => x.kind === k)?.procs ?? '?'}`).join(', ')}), the two daemons side by side in labs of their own, one sample each.`,
+  '',
+  'How: every time is the difference of two stamps taken by the bench process on receipt of a line (daemon log lines, `ip monitor neigh` and `tcpdump -l` in the client namespace), so pipe and scheduling latency (a few ms, more under load) sits on both ends. "Start" is just before the spawn; "cut" is when `ip link set <bridge port> down` has returned, at a random phase against the master\'s advert schedule; "last advert seen" is the client\'s tcpdump line of the master\'s last advert, stamped late by tcpdump\'s own latency (so rows 3b and 5e read a little short). utime+stime counts 10 ms ticks; schedstat is the kernel\'s on-CPU time in ns.',
   ...(errors.length ? ['', 'Errors and notes:', ...errors] : []),
   '',
 ]

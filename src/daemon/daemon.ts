@@ -58,7 +58,7 @@ export class Daemon {
   #config: Config
   /** Instances of the config being replaced, still needed while their last actions run. */
   #retired = new Map<string, VrrpInstance>()
-  #router!: RouterState
+  #router: RouterState | undefined
   #byName = new Map<string, VrrpInstance>()
   #byKey = new Map<string, VrrpInstance>()
   #vips = new Set<string>()
@@ -92,9 +92,11 @@ export class Daemon {
 
   /** The live view for `vrrpd status` and the SIGUSR1/SIGUSR2 files. */
   status(): StatusView {
+    const daemon = { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file } as const
+    if (!this.#router) return { daemon, instances: [], syncGroups: [], unattributedDrops: this.drops.unattributed() }
     const view = describeRouter(this.#router)
     return {
-      daemon: { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file },
+      daemon,
       instances: view.instances.map((i) => ({ ...i, stats: { ...i.stats, dropped: sumDrops(i.stats.dropped, this.drops.forInstance(i.name)) } })),
       syncGroups: view.syncGroups,
       unattributedDrops: sumDrops(view.dropped, this.drops.unattributed()),
@@ -135,6 +137,7 @@ export class Daemon {
     this.#index(config)
     await this.#refreshInterfaces(referencedInterfaces(config))
     this.#openTransports()
+    if (!this.#router) throw new Error('reload before start')
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
@@ -159,11 +162,11 @@ export class Daemon {
   /** Feeds one event to the core and carries out what it asks. Never throws. */
   dispatch(event: Event): void {
     this.#queue.push(event)
-    if (this.#dispatching) return
+    if (this.#dispatching || !this.#router) return
     this.#dispatching = true
     try {
       for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
-        const { router, actions } = stepRouter(this.#router, e, this.ports.clock.now())
+        const { router, actions } = stepRouter(this.#router!, e, this.ports.clock.now())
         this.#router = router
         this.#execute(actions)
       }

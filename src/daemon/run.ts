@@ -66,14 +66,14 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   const ports = await createPorts(loaded.config, log)
   const daemon = new Daemon(loaded.config, ports, log)
   log.info(`Starting vrrpd ${loaded.config.instances.length} VRRP instance(s) from ${loaded.config.file}`)
-  await daemon.start()
-
+  // The status socket first, so `vrrpd status` answers from the first state line on.
   let control: ControlServer | undefined
   try {
     control = await startControlSocket(options.controlSocket ?? controlSocketPath(options.pid), () => daemon.status(), log)
   } catch (err) {
     log.warn(`status socket not available: ${(err as Error).message}`)
   }
+  await daemon.start()
 
   return await new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve()

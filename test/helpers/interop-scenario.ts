@@ -63,6 +63,7 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   // vrrpd 100 / keepalived 90. vrrpd starts first so that its Master_Down_Interval
   // runs out first: keepalived then joins a running master (no start-up race).
   const capK = await startCapture(lab, KEEPALIVED_HOST, 'vrrp')
+  t.teardown(() => capK.stop()) // a no-op once stopped; removes its pcap on failure
   const t0 = performance.now()
   let v = start.vrrpd(100)
   await v.waitForLog(BACKUP_INIT, 15_000)
@@ -115,6 +116,7 @@ export async function failoverScenario(t: Test, mode: InteropMode): Promise<void
   await Promise.all([v.stop(), k.stop()])
   t.same([await hasVip(lab, VRRPD_HOST), await hasVip(lab, KEEPALIVED_HOST)], [false, false], 'both stopped: no VIP left behind')
   const capV = await startCapture(lab, VRRPD_HOST, 'vrrp')
+  t.teardown(() => capV.stop())
   const t1 = performance.now()
   k = start.keepalived(100)
   await k.waitForLog(BACKUP_INIT, 10_000)

@@ -1,7 +1,8 @@
 /**
  * Shared pieces of the vrrpd pair lab tests (vrrpd-pair, vrrpd-wire,
  * vrrpd-bad-packets): a VRRP config for a host, the addresses on its lab
- * interface, and a neighbour entry on the client for the VIP.
+ * interface, a neighbour entry on the client for the VIP, and the driver of
+ * test/helpers/pair-injector.ts (crafted packets from a third host).
  */
 import { createInterface } from 'node:readline'
 import { renderKeepalivedConf, type InstanceConfig } from './keepalived.js'
