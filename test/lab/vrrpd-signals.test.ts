@@ -10,7 +10,7 @@ import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
 import { ensureBuilt } from '../helpers/vrrpd.js'
 import { addressesOn, fileLines, renderConf, scratchDir, startRuntimeVrrpd, writeScript, type RuntimeVrrpd } from '../helpers/runtime-vrrpd.js'
 
-/** A number from keepalived.stats, e.g. field(stats, 'Sent') under "Advertisements:". */
+/** The number `label`'s first group captures in keepalived.stats. */
 function statValue(stats: string, label: RegExp): number {
   const m = label.exec(stats)
   if (!m) throw new Error(`no ${label} in\n${stats}`)
@@ -86,8 +86,8 @@ if (requireRoot(t)) {
   })
 
   t.test('a second vrrpd with the same --pid refuses to start', async (t) => {
-    const { cmd, args } = { cmd: process.execPath, args: [main, '--dont-fork', '--log-console', '-f', a.configPath, '--pid', a.pidFile] }
-    const second = new LoggedProcess('second@a', lab.spawn('a', cmd, args))
+    const args = [main, '--dont-fork', '--log-console', '-f', a.configPath, '--pid', a.pidFile]
+    const second = new LoggedProcess('second@a', lab.spawn('a', process.execPath, args))
     const code = await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('still running'), 8000))])
     if (code === 'still running') await second.stop('SIGKILL')
     t.not(code, 0, `non-zero exit (${String(code)})`)
