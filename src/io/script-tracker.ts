@@ -15,7 +15,7 @@ import { createUserLookup, resolveCredentials, type Credentials, type UserLookup
 export interface ScriptTrackerOptions {
   /** global_defs `script_user USER [GROUP]`; default keepalived_script if it exists, else root. */
   scriptUser?: { user: string; group?: string }
-  /** global_defs `enable_script_security`: unsafe scripts are disabled (and count as failed). */
+  /** global_defs `enable_script_security`: unsafe scripts are disabled. The config front end already leaves them out (as keepalived does: no weight applied); this catches a script whose permissions changed after the config was read, which then counts as failed. */
   enableScriptSecurity: boolean
   log?: ProcLog
   runProcess?: RunProcess
