@@ -119,8 +119,10 @@ async function handover(net, kind, { mode, version, advertInt }) {
     const mb = await b.waitForLog(MASTER, 15_000, trigger)
     sample.failover = mb.at - trigger
     // The last advert of a's that the client saw: the backup's master-down timer
-    // restarted then, so this interval is the implemented Master_Down_Interval.
-    const fromA = adverts.lines.filter((l) => l.at <= trigger && l.text.includes(`${net.ip('a')} > 224.0.0.18`))
+    // restarted then, so this interval is the implemented Master_Down_Interval. Once
+    // cut, a reaches no one: every line of its adverts was sent before the cut, even
+    // one that tcpdump printed after `trigger`.
+    const fromA = adverts.lines.filter((l) => l.at <= mb.at && l.text.includes(`${net.ip('a')} > 224.0.0.18`))
     if (mode === 'cut' && fromA.length) sample.downInterval = mb.at - fromA[fromA.length - 1].at
     const re = new RegExp(`^${vip.replace(/\./g, '\\.')} .*lladdr ${net.mac('b')}`)
     const g = await mon.waitForLog(re, 4000, { since: trigger }).catch(() => undefined)
@@ -165,6 +167,13 @@ function tree(pid) {
   for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
   return out
 }
+function threadCpuMs(pid, tid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return 0 // the thread ended meanwhile
+  }
+}
 function usage(pid) {
   let rssKb = 0
   let cpuMs = 0
@@ -175,8 +184,9 @@ function usage(pid) {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))
       rssKb += m ? Number(m[1]) : 0
       cpuMs += procStat(p)?.cpuMs ?? 0
-      // On-CPU time in ns (CONFIG_SCHED_INFO): utime+stime only counts 10 ms ticks.
-      schedMs += Number(readFileSync(`/proc/${p}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+      // On-CPU time in ns (CONFIG_SCHED_INFO), per thread: utime+stime only counts
+      // 10 ms ticks. Node's GC and libuv threads count too.
+      for (const t of readdirSync(`/proc/${p}/task`)) schedMs += threadCpuMs(p, t)
     } catch {
       // a short-lived child (an `ip` command) that ended meanwhile
     }
