@@ -3,7 +3,7 @@ import type { AuthSettings, GarpSettings, NotifyScripts, SourceRef, UnicastPeer,
 import { parseIp, parseVipBlock } from '../address.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, arg, flagArg, intArg, needArg, restOfLine, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
-import { parseTrackBlock, type TrackRefDraft } from './track-refs.js'
+import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
 
 /** An instance as written; `finalize` applies defaults, globals and the checks. */
 export interface InstanceDraft {
@@ -191,15 +191,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
   virtual_routes: (n, d) => {
     d.virtualRoutes = (n.children ?? []).map((c) => c.text)
   },
-  track_script: (n, d, ctx) => {
-    d.trackScripts = parseTrackBlock(n, ctx)
-  },
-  track_interface: (n, d, ctx) => {
-    d.trackInterfaces = parseTrackBlock(n, ctx)
-  },
-  track_file: (n, d, ctx) => {
-    d.trackFiles = parseTrackBlock(n, ctx)
-  },
+  ...TRACK_KEYWORDS,
   unicast_src_ip: (n, d, ctx) => {
     const ip = ipArg(n, ctx)
     if (ip) d.unicastSrcIp = ip

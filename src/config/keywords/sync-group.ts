@@ -1,7 +1,7 @@
 /** `vrrp_sync_group NAME { group { ... } ... }`. */
 import type { NotifyScripts, SourceRef } from '../model.js'
 import { restOfLine, type Handler, type KeywordTable } from '../values.js'
-import { parseTrackBlock, type TrackRefDraft } from './track-refs.js'
+import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
 
 export interface SyncGroupDraft {
   name: string
@@ -37,15 +37,7 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
   notify_fault: notify('fault'),
   notify_stop: notify('stop'),
   notify: notify('any'),
-  track_script: (n, g, ctx) => {
-    g.trackScripts = parseTrackBlock(n, ctx)
-  },
-  track_interface: (n, g, ctx) => {
-    g.trackInterfaces = parseTrackBlock(n, ctx)
-  },
-  track_file: (n, g, ctx) => {
-    g.trackFiles = parseTrackBlock(n, ctx)
-  },
+  ...TRACK_KEYWORDS,
   ...Object.fromEntries(
     IGNORED.map((k): [string, Handler<SyncGroupDraft>] => [
       k,

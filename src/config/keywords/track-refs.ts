@@ -5,7 +5,7 @@
  */
 import type { SourceRef } from '../model.js'
 import type { Node } from '../tree.js'
-import type { ParseContext } from '../values.js'
+import type { KeywordTable, ParseContext } from '../values.js'
 
 /** A track entry before resolution; `weight` undefined = take the object's weight. */
 export interface TrackRefDraft {
@@ -52,4 +52,24 @@ export function parseTrackBlock(node: Node, ctx: ParseContext): TrackRefDraft[] 
     out.push(ref)
   }
   return out
+}
+
+/** What tracks objects: a vrrp_instance or a vrrp_sync_group. */
+export interface Tracker {
+  trackScripts: TrackRefDraft[]
+  trackInterfaces: TrackRefDraft[]
+  trackFiles: TrackRefDraft[]
+}
+
+/** track_script / track_interface / track_file: the same blocks in instances and sync groups. */
+export const TRACK_KEYWORDS: KeywordTable<Tracker> = {
+  track_script: (n, d, ctx) => {
+    d.trackScripts = parseTrackBlock(n, ctx)
+  },
+  track_interface: (n, d, ctx) => {
+    d.trackInterfaces = parseTrackBlock(n, ctx)
+  },
+  track_file: (n, d, ctx) => {
+    d.trackFiles = parseTrackBlock(n, ctx)
+  },
 }
