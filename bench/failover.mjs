@@ -85,7 +85,9 @@ async function handover(net, kind, { mode, version, advertInt }) {
   await reset(net, vip)
   const common = { iface: net.iface, vip, version, advertInt }
   const mon = net.spawn('client', 'neigh@client', 'ip', ['monitor', 'neigh'])
-  const adverts = net.spawn('client', 'tcpdump@client', 'tcpdump', ['-l', '-n', '-i', net.iface, 'ip proto 112'])
+  // --immediate-mode: without it libpcap hands packets over in blocks, a line only
+  // when the next advert arrives; -tt: the kernel's receive time, as epoch seconds.
+  const adverts = net.spawn('client', 'tcpdump@client', 'tcpdump', ['-l', '-n', '-tt', '--immediate-mode', '-i', net.iface, 'ip proto 112'])
   const sample = { kind }
   let a, b
   try {
@@ -120,10 +122,11 @@ async function handover(net, kind, { mode, version, advertInt }) {
     sample.failover = mb.at - trigger
     // The last advert of a's that the client saw: the backup's master-down timer
     // restarted then, so this interval is the implemented Master_Down_Interval. Once
-    // cut, a reaches no one: every line of its adverts was sent before the cut, even
-    // one that tcpdump printed after `trigger`.
-    const fromA = adverts.lines.filter((l) => l.at <= mb.at && l.text.includes(`${net.ip('a')} > 224.0.0.18`))
-    if (mode === 'cut' && fromA.length) sample.downInterval = mb.at - fromA[fromA.length - 1].at
+    // cut, a reaches no one: every advert of a's the client saw was sent before the cut.
+    const fromA = adverts.lines.filter((l) => l.at <= mb.at + 50 && l.text.includes(`${net.ip('a')} > 224.0.0.18`))
+    const wallToPerf = Date.now() - now()
+    const lastAdvert = fromA.length ? Number(fromA[fromA.length - 1].text.split(' ')[0]) * 1000 - wallToPerf : NaN
+    if (mode === 'cut' && Number.isFinite(lastAdvert)) sample.downInterval = mb.at - lastAdvert
     const re = new RegExp(`^${vip.replace(/\./g, '\\.')} .*lladdr ${net.mac('b')}`)
     const g = await mon.waitForLog(re, 4000, { since: trigger }).catch(() => undefined)
     if (g) sample.garp = g.at - mb.at
@@ -357,7 +360,7 @@ const report = [
   '',
   `Samples: rows 0, 1a, 1b and 4 pool the v2 graceful and hard-failover runs; 5a, 5b and 5f pool the two v3 scenarios. Resources: ${STEADY_S} s after the last instance entered MASTER, summed over the daemon's process tree (${KINDS.map((k) => `${k}: ${results.resources.find((x) => x.kind === k)?.procs ?? '?'}`).join(', ')}), the two daemons side by side in labs of their own, one sample each.`,
   '',
-  'How: every time is the difference of two stamps taken by the bench process on receipt of a line (daemon log lines, `ip monitor neigh` and `tcpdump -l` in the client namespace), so pipe and scheduling latency (a few ms, more under load) sits on both ends. "Start" is just before the spawn; "cut" is when `ip link set <bridge port> down` has returned, at a random phase against the master\'s advert schedule; "last advert seen" is the client\'s tcpdump line of the master\'s last advert, stamped late by tcpdump\'s own latency (so rows 3b and 5e read a little short). utime+stime counts 10 ms ticks; schedstat is the kernel\'s on-CPU time in ns.',
+  'How: every time is the difference of two stamps taken by the bench process on receipt of a line (daemon log lines, `ip monitor neigh` and `tcpdump -l` in the client namespace), so pipe and scheduling latency (a few ms, more under load) sits on both ends. "Start" is just before the spawn; "cut" is when `ip link set <bridge port> down` has returned, at a random phase against the master\'s advert schedule; "last advert seen" is the kernel\'s receive time of the master\'s last advert in the client namespace (tcpdump -tt --immediate-mode), moved onto the bench\'s clock through Date.now() - performance.now(). utime+stime counts 10 ms ticks; schedstat is the kernel\'s on-CPU time in ns.',
   ...(errors.length ? ['', 'Errors and notes:', ...errors] : []),
   '',
 ]
