@@ -9,7 +9,7 @@
  *   chain (GARPs go out after the VIPs are on the interface);
  * - notify scripts run in order per instance / group (the NotifyRunner's keys).
  */
-import type { Config, VrrpInstance, VipEntry, NotifyScripts } from '../config/model.js'
+import type { Config, VrrpInstance, NotifyScripts } from '../config/model.js'
 import { createRouter, describeRouter, reloadRouter, stepRouter, type RouterState } from '../core/index.js'
 import type { Action, Event } from '../core/types.js'
 import type {
@@ -22,7 +22,6 @@ import type {
   Links,
   NotifyRunner,
   ScriptTracker,
-  TimerHandle,
   TransportOptions,
 } from '../io/ports.js'
 import { notifyJobsFor } from '../io/notify-jobs.js'
@@ -32,7 +31,10 @@ import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
-import { primaryAddressOf, referencedInterfaces, referencedScripts, referencedTrackFiles, transportKey, vipAddresses } from './topology.js'
+import { VipWorker } from './vip-worker.js'
+import { Trackers } from './trackers.js'
+import { InstanceTimers } from './instance-timers.js'
+import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
 
 export interface DaemonPorts {
   clock: Clock
@@ -62,17 +64,16 @@ export class Daemon {
   #byName = new Map<string, VrrpInstance>()
   #byKey = new Map<string, VrrpInstance>()
   #vips = new Set<string>()
-  readonly #timers = new Map<string, TimerHandle>()
+  readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
   readonly #watched = new Set<string>()
   /** The primary address last given to the core, per interface and family. */
   readonly #reported = new Map<string, string | undefined>()
-  readonly #chains = new Map<string, Promise<void>>()
+  readonly #vipWork: VipWorker
   readonly #queue: Event[] = []
   #dispatching = false
-  #scripts: ScriptTracker | undefined
-  #files: FileTracker | undefined
+  readonly #trackers: Trackers
   readonly drops = new DropCounters()
   readonly #dropLog = new RateLimiter(DROP_LOG_WINDOW_MS)
   readonly #startedAtIso = new Date().toISOString()
@@ -84,6 +85,17 @@ export class Daemon {
   ) {
     this.#config = config
     this.#index(config)
+    this.#timers = new InstanceTimers(ports.clock, (instance) => this.dispatch({ type: 'timerFired', instance }))
+    this.#trackers = new Trackers(ports, log, (event) => this.dispatch(event))
+    this.#vipWork = new VipWorker({
+      addresses: ports.addresses,
+      garp: ports.garp,
+      iface: (name) => this.#ifaces.get(name),
+      log,
+      limiter: this.#dropLog,
+      now: () => ports.clock.now(),
+      onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
+    })
   }
 
   get config(): Config {
@@ -109,20 +121,18 @@ export class Daemon {
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
     this.#watch(referencedInterfaces(this.#config))
-    this.#startTrackers()
+    this.#trackers.start(this.#config)
     this.dispatch({ type: 'startup' })
   }
 
   /** SIGTERM: masters send priority 0 and release their VIPs, notify_stop runs, then everything closes. */
   async stop(): Promise<void> {
     this.dispatch({ type: 'shutdown' })
-    await this.#settle()
+    await this.#vipWork.settle()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
-    await this.#scripts?.stop()
-    this.#files?.stop()
+    await this.#trackers.stop()
     this.ports.links.close()
-    for (const h of this.#timers.values()) this.ports.clock.clearTimer(h)
-    this.#timers.clear()
+    this.#timers.cancelAll()
     await sleep(TRANSPORT_LINGER_MS)
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
@@ -142,10 +152,9 @@ export class Daemon {
     this.#router = router
     this.#execute(actions)
     this.#watch(referencedInterfaces(config))
-    await this.#scripts?.stop()
-    this.#files?.stop()
-    this.#startTrackers()
-    await this.#settle()
+    await this.#trackers.stop()
+    this.#trackers.start(config)
+    await this.#vipWork.settle()
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -192,30 +201,16 @@ export class Daemon {
     switch (action.type) {
       case 'sendAdvert':
         return this.#sendAdvert(action)
-      case 'armTimer': {
-        const old = this.#timers.get(action.instance)
-        if (old) this.ports.clock.clearTimer(old)
-        this.#timers.set(
-          action.instance,
-          this.ports.clock.setTimer(action.at, () => {
-            this.#timers.delete(action.instance)
-            this.dispatch({ type: 'timerFired', instance: action.instance })
-          }),
-        )
-        return
-      }
-      case 'cancelTimer': {
-        const old = this.#timers.get(action.instance)
-        if (old) this.ports.clock.clearTimer(old)
-        this.#timers.delete(action.instance)
-        return
-      }
+      case 'armTimer':
+        return this.#timers.arm(action.instance, action.at)
+      case 'cancelTimer':
+        return this.#timers.cancel(action.instance)
       case 'addVips':
-        return this.#chain(action.instance, () => this.#changeVips(action.instance, action.vips, 'add'))
+        return this.#vipWork.add(action.instance, action.vips)
       case 'removeVips':
-        return this.#chain(action.instance, () => this.#changeVips(action.instance, action.vips, 'remove'))
+        return this.#vipWork.remove(action.instance, action.vips)
       case 'sendGarp':
-        return this.#chain(action.instance, () => this.#sendGarps(action.vips, action.repeat, action.intervalMs))
+        return this.#vipWork.garp(action.instance, action.vips, action.repeat, action.intervalMs)
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
@@ -254,44 +249,6 @@ export class Daemon {
       if (!sent.ok) {
         const allowed = this.#dropLog.allow(`send:${inst.name}`, this.ports.clock.now())
         if (allowed !== undefined) this.log.warn({ instance: inst.name }, `(${inst.name}) failed to send advert to ${destination}: ${sent.error}`)
-      }
-    }
-  }
-
-  #chain(instance: string, work: () => Promise<void>): void {
-    const prev = this.#chains.get(instance) ?? Promise.resolve()
-    const next = prev.then(work).catch((err: unknown) => this.log.error({ err, instance }, 'internal error in VIP/GARP work'))
-    this.#chains.set(instance, next)
-  }
-
-  /** Waits for every instance's VIP/GARP chain to finish. */
-  async #settle(): Promise<void> {
-    await Promise.all([...this.#chains.values()])
-  }
-
-  async #changeVips(instance: string, vips: VipEntry[], op: 'add' | 'remove'): Promise<void> {
-    const failures: string[] = []
-    for (const vip of vips) {
-      const result = op === 'add' ? await this.ports.addresses.add(vip) : await this.ports.addresses.remove(vip)
-      if (!result.ok) failures.push(`${vip.address}/${vip.prefixLength} dev ${vip.dev}: ${result.error}`)
-    }
-    if (failures.length === 0) return
-    const verb = op === 'add' ? 'add' : 'remove'
-    this.log.error({ instance }, `(${instance}) cannot ${verb} VIPs: ${failures.join('; ')}`)
-    this.dispatch({ type: 'ioFailed', instance, op: op === 'add' ? 'addVips' : 'removeVips', message: failures.join('; ') })
-  }
-
-  async #sendGarps(vips: VipEntry[], repeat: number, intervalMs: number): Promise<void> {
-    for (let round = 0; round < repeat; round++) {
-      for (const vip of vips) {
-        if (vip.family !== 4) continue // unsolicited NA for IPv6 VIPs: not sent yet (docs/configuration.md)
-        const iface = this.#ifaces.get(vip.dev)
-        if (!iface) continue
-        const sent = this.ports.garp.send(iface, vip.address)
-        if (!sent.ok && this.#dropLog.allow(`garp:${vip.dev}`, this.ports.clock.now()) !== undefined) {
-          this.log.warn(`cannot send gratuitous ARP on ${vip.dev} for ${vip.address}: ${sent.error}`)
-        }
-        if (intervalMs > 0) await sleep(intervalMs)
       }
     }
   }
@@ -415,23 +372,7 @@ export class Daemon {
     }
   }
 
-  #startTrackers(): void {
-    const scripts = referencedScripts(this.#config)
-    if (scripts.length) {
-      this.#scripts = this.ports.createScriptTracker()
-      this.#scripts.start(scripts, (name, ok, detail) => {
-        this.log.info(detail)
-        this.dispatch({ type: 'trackChanged', kind: 'script', name, ok })
-      })
-    } else this.#scripts = undefined
-    const files = referencedTrackFiles(this.#config)
-    if (files.length) {
-      this.#files = this.ports.createFileTracker()
-      this.#files.start(files, (name, value) => {
-        this.dispatch({ type: 'trackChanged', kind: 'file', name, ok: value !== undefined, ...(value !== undefined ? { value } : {}) })
-      })
-    } else this.#files = undefined
-  }
+
 }
 
 function sleep(ms: number): Promise<void> {
