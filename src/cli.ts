@@ -64,7 +64,8 @@ function build(argv: string[]) {
     .scriptName('vrrpd')
     .usage(
       'Usage: vrrpd [options]\n' +
-        '       vrrpd status [--pid FILE | --control-socket PATH]   live state of a running vrrpd\n' +
+        '       vrrpd status [--pid FILE | --control-socket PATH] [--format json|text|prometheus]\n' +
+        '                                                          live state of a running vrrpd\n' +
         '       vrrpd lab [--daemon vrrpd|keepalived]               the nginx failover demo in network namespaces\n\n' +
         'A VRRP daemon that reads keepalived.conf.',
     )
@@ -140,9 +141,12 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   return opts
 }
 
+/** How `vrrpd status` prints: the JSON view, keepalived.data's text, or Prometheus metrics. */
+export type StatusFormat = 'json' | 'text' | 'prometheus'
+
 /** `vrrpd status` and `vrrpd lab`: small commands beside the daemon's own options. */
 export type SubCommand =
-  | { command: 'status'; socket?: string; pid?: string }
+  | { command: 'status'; socket?: string; pid?: string; format: StatusFormat }
   | { command: 'lab'; daemon: 'vrrpd' | 'keepalived' }
 
 /** Recognises a subcommand in argv; undefined when argv is for the daemon. */
@@ -154,7 +158,7 @@ export function parseSubCommand(argv: string[]): SubCommand | CliExit | undefine
     const arg = rest[i]!
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
     const key = m?.[1] === 'p' ? 'pid' : m?.[1]
-    const allowed = name === 'status' ? ['pid', 'control-socket'] : ['daemon']
+    const allowed = name === 'status' ? ['pid', 'control-socket', 'format'] : ['daemon']
     if (!m || !key || !allowed.includes(key)) return { exit: 1, message: `vrrpd ${name}: unknown argument '${arg}'\nTry 'vrrpd --help'.` }
     const value = m[2] ?? rest[++i]
     if (value === undefined) return { exit: 1, message: `vrrpd ${name}: --${key} needs a value` }
@@ -165,5 +169,7 @@ export function parseSubCommand(argv: string[]): SubCommand | CliExit | undefine
     if (daemon !== 'vrrpd' && daemon !== 'keepalived') return { exit: 1, message: `vrrpd lab: --daemon must be vrrpd or keepalived` }
     return { command: 'lab', daemon }
   }
-  return { command: 'status', ...(values['control-socket'] ? { socket: values['control-socket'] } : {}), ...(values.pid ? { pid: values.pid } : {}) }
+  const format = values.format ?? 'json'
+  if (format !== 'json' && format !== 'text' && format !== 'prometheus') return { exit: 1, message: `vrrpd status: --format must be json, text or prometheus` }
+  return { command: 'status', format, ...(values['control-socket'] ? { socket: values['control-socket'] } : {}), ...(values.pid ? { pid: values.pid } : {}) }
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { parseCli, parseSubCommand, type CliOptions, type SubCommand } from './cli.js'
 import { formatDiagnostic, loadConfig, type LoadOptions, type LoadResult } from './config/index.js'
 import type { Config, Diagnostic } from './config/model.js'
+import type { StatusView } from './daemon/status-files.js'
 
 /** Where main writes; injectable for tests. */
 export interface MainIo {
@@ -61,12 +62,17 @@ async function runSubCommand(sub: SubCommand, io: MainIo): Promise<number> {
     return result.ok ? 0 : 1
   }
   const { queryControlSocket, controlSocketPath } = await import('./daemon/control-socket.js')
+  const { renderPrometheus } = await import('./daemon/metrics.js')
+  const { renderData } = await import('./daemon/status-files.js')
   const answer = await queryControlSocket(sub.socket ?? controlSocketPath(sub.pid))
   if (!answer.ok) {
     io.stderr(`vrrpd status: ${answer.error}\n`)
     return 1
   }
-  io.stdout(JSON.stringify(answer.status, null, 2) + '\n')
+  const view = answer.status as StatusView
+  if (sub.format === 'prometheus') io.stdout(renderPrometheus(view))
+  else if (sub.format === 'text') io.stdout(renderData(view))
+  else io.stdout(JSON.stringify(view, null, 2) + '\n')
   return 0
 }
 

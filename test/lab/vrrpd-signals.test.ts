@@ -83,6 +83,10 @@ if (requireRoot(t)) {
     const missing = await lab.exec('a', process.execPath, [main, 'status', '--pid', join(dir, 'nobody.pid')], { allowFail: true })
     t.not(missing.code, 0, 'no daemon: non-zero exit')
     t.match(missing.stderr, /vrrpd status:/, 'and a message')
+    const prom = await lab.exec('a', process.execPath, [main, 'status', '--pid', a.pidFile, '--format', 'prometheus'])
+    t.match(prom.stdout, /vrrpd_instance_state\{instance="VI_1",interface="eth0",vrid="61",state="MASTER"\} 1\n/, 'the same live state as Prometheus metrics')
+    const text = await lab.exec('a', process.execPath, [main, 'status', '--pid', a.pidFile, '--format', 'text'])
+    t.match(text.stdout, /VRRP Instance = VI_1\n\s+State = MASTER/, 'and as keepalived.data text')
   })
 
   t.test('a second vrrpd with the same --pid refuses to start', async (t) => {

@@ -1,0 +1,61 @@
+// `vrrpd status --format prometheus`: the live view as Prometheus metrics.
+import t from 'tap'
+import { renderPrometheus } from '../../src/daemon/metrics.js'
+import type { StatusView } from '../../src/daemon/status-files.js'
+import { parseSubCommand } from '../../src/cli.js'
+
+const view: StatusView = {
+  daemon: { name: 'vrrpd', pid: 42, startedAt: '2026-11-25T00:00:00.000Z', config: '/etc/keepalived/keepalived.conf' },
+  instances: [
+    {
+      name: 'VI_1',
+      interface: 'eth0',
+      family: 4,
+      virtualRouterId: 51,
+      version: 2,
+      state: 'MASTER',
+      effectivePriority: 80,
+      basePriority: 100,
+      masterAddress: '10.0.0.1',
+      masterPriority: 80,
+      masterAdverIntervalMs: 1000,
+      faultReason: null,
+      syncGroup: null,
+      vips: ['10.0.0.100/24'],
+      excludedVips: [],
+      tracks: [],
+      stats: { advertRcvd: 3, advertSent: 7, becomeMaster: 1, releaseMaster: 0, priZeroRcvd: 0, priZeroSent: 0, configMismatch: 2, dropped: { ttl: 4, authData: 1 } },
+      configMismatches: [],
+    },
+  ],
+  syncGroups: [],
+  unattributedDrops: { vrid: 5 },
+}
+
+t.test('state, priorities, counters and drops by reason', async (t) => {
+  const text = renderPrometheus(view)
+  const id = 'instance="VI_1",interface="eth0",vrid="51"'
+  t.match(text, `vrrpd_instance_state{${id},state="MASTER"} 1\n`)
+  t.match(text, `vrrpd_instance_state{${id},state="BACKUP"} 0\n`)
+  t.match(text, `vrrpd_instance_priority{${id},kind="base"} 100\n`)
+  t.match(text, `vrrpd_instance_priority{${id},kind="effective"} 80\n`)
+  t.match(text, `vrrpd_adverts_sent_total{${id}} 7\n`)
+  t.match(text, `vrrpd_config_mismatch_total{${id}} 2\n`)
+  t.match(text, `vrrpd_dropped_total{${id},reason="ttl"} 4\n`)
+  t.match(text, `vrrpd_dropped_total{instance="",interface="",vrid="",reason="vrid"} 5\n`)
+  t.match(text, '# TYPE vrrpd_dropped_total counter\n')
+  // Every sample line is `name{labels} number`.
+  for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) t.match(line, /^[a-z_]+\{[^}]*\} \d+$/)
+})
+
+t.test('label values are escaped', async (t) => {
+  const odd = { ...view, instances: [{ ...view.instances[0]!, name: 'a"b\\c' }] }
+  t.match(renderPrometheus(odd), 'instance="a\\"b\\\\c"')
+})
+
+t.test('vrrpd status --format', async (t) => {
+  t.match(parseSubCommand(['status']), { command: 'status', format: 'json' })
+  t.match(parseSubCommand(['status', '--format', 'prometheus', '--pid', '/run/x.pid']), { command: 'status', format: 'prometheus', pid: '/run/x.pid' })
+  t.match(parseSubCommand(['status', '--format=xml']), { exit: 1 })
+  t.equal(parseSubCommand(['-t']), undefined, 'daemon options are not a subcommand')
+})
