@@ -13,13 +13,14 @@ command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v /usr/lib/frr/vrrpd >/dev/null 2>&1 || need_apt+=(frr)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need_apt[*]}; run as root (or install them) to set up the lab" >&2
   else
     echo "setup: installing ${need_apt[*]}"
     apt-get update -qq
-    # policy-rc.d keeps Debian from starting nginx/keepalived on the host itself:
+    # policy-rc.d keeps Debian from starting nginx/keepalived/frr on the host itself:
     # they only ever run inside the lab's network namespaces.
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
