@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TrackFile } from '../../src/config/model.js'
 import { createFileTracker, parseTrackFileValue, readTrackFile } from '../../src/io/file-tracker.js'
+import { until } from '../helpers/until.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-tf-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -17,14 +18,6 @@ const tf = (name: string, file: string, initFile?: TrackFile['initFile']): Track
   ...(initFile ? { initFile } : {}),
 })
 
-async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (cond()) return true
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return cond()
-}
 
 t.test('parsing: an integer with white space, anything else undefined', async (t) => {
   t.equal(parseTrackFileValue('42\n'), 42)

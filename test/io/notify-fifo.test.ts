@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fifoLine, openNotifyFifo } from '../../src/io/notify-fifo.js'
 import type { ProcLogLevel } from '../../src/io/proc-log.js'
+import { until } from '../helpers/until.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-fifo-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (cond()) return true
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return cond()
-}
 
 t.test("keepalived's line format", async (t) => {
   t.equal(fifoLine('INSTANCE', 'VI_1', 'MASTER', 100), 'INSTANCE "VI_1" MASTER 100\n')

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeResult, runProcess, SCRIPT_PATH } from '../../src/io/run-process.js'
+import { until } from '../helpers/until.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-run-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -22,15 +23,6 @@ function alive(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (cond()) return true
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return cond()
 }
 
 t.test('exit status, argv without a shell, minimal environment', async (t) => {

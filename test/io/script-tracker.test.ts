@@ -8,6 +8,7 @@ import type { ProcLogLevel } from '../../src/io/proc-log.js'
 import type { RunOptions, RunResult } from '../../src/io/run-process.js'
 import { createScriptTracker, SECURITY_VIOLATION, type ScriptTrackerOptions } from '../../src/io/script-tracker.js'
 import { createUserLookup } from '../../src/io/user-lookup.js'
+import { until } from '../helpers/until.js'
 
 const root = process.getuid?.() === 0
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-trk-'))
@@ -69,14 +70,6 @@ function harness(
   return h
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (cond()) return true
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return cond()
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const lines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : [])
