@@ -8,6 +8,7 @@ import { createLogger, type LogFormat, type Logger } from '../log.js'
 import { createSystemClock } from '../io/clock.js'
 import { createLinks } from '../io/links.js'
 import { createAddressManager } from '../io/address-manager.js'
+import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { openAdvertTransport } from '../io/advert-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
@@ -135,7 +136,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
   return {
     clock: createSystemClock(),
     links: createLinks({ log }),
-    addresses: createAddressManager(),
+    addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
     garp: createGarpSender({ log }),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: () =>

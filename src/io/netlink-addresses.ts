@@ -1,0 +1,352 @@
+/**
+ * Virtual addresses over rtnetlink in-process, as keepalived does: one
+ * RTM_NEWADDR / RTM_DELADDR message per VIP on one NETLINK_ROUTE socket opened
+ * with libc via koffi, instead of a `ip addr` child process per VIP. The
+ * kernel handles the request inside sendto(2), so the ack is read at once and
+ * the GARP that follows a VIP add is no longer behind a process spawn.
+ * Same contract as src/io/address-manager.ts (which stays the fallback when
+ * koffi or netlink is unavailable): idempotent, errors returned, never thrown.
+ */
+import { createRequire } from 'node:module'
+import { endianness } from 'node:os'
+import type { VipEntry } from '../config/model.js'
+import { addressToBytes } from '../protocol/index.js'
+import { createAddressManager } from './address-manager.js'
+import { silentLog, type IoLog } from './io-log.js'
+import type { AddressManager } from './ports.js'
+
+type Outcome = { ok: true } | { ok: false; error: string }
+
+const AF_INET = 2
+const AF_INET6 = 10
+const AF_NETLINK = 16
+const SOCK_RAW = 3
+const SOCK_CLOEXEC = 0o2000000
+const NETLINK_ROUTE = 0
+const MSG_DONTWAIT = 0x40
+const EAGAIN = 11
+const SOL_NETLINK = 270
+const NETLINK_CAP_ACK = 10
+const NETLINK_EXT_ACK = 11
+const NLM_F_CAPPED = 0x100
+const NLM_F_ACK_TLVS = 0x200
+const NLMSGERR_ATTR_MSG = 1
+
+const NLMSG_ERROR = 2
+const RTM_NEWADDR = 20
+const RTM_DELADDR = 21
+const NLM_F_REQUEST = 0x1
+const NLM_F_ACK = 0x4
+const NLM_F_EXCL = 0x200
+const NLM_F_CREATE = 0x400
+
+const IFA_ADDRESS = 1
+const IFA_LOCAL = 2
+const IFA_LABEL = 3
+const IFA_BROADCAST = 4
+const IFA_F_NODAD = 0x02
+
+const EEXIST = 17
+const ENODEV = 19
+const EADDRNOTAVAIL = 99
+
+/** sizeof(struct nlmsghdr), sizeof(struct ifaddrmsg) */
+const NLMSG_HDRLEN = 16
+const IFADDRMSG_LEN = 8
+/** How long an add/remove waits for the kernel's ack before giving up (it is normally there at once). */
+const ACK_TIMEOUT_MS = 1000
+
+/** rt_scope names as iproute2 knows them (lib/rt_names.c). */
+const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 }
+
+const LE = endianness() === 'LE'
+
+/** A request ready to send, or why it cannot be built. */
+export type BuiltRequest = { ok: true; bytes: Buffer } | { ok: false; error: string }
+
+/** `scope X` as its number (RT_SCOPE_*), or undefined if it is neither a known name nor 0..255. */
+export function scopeNumber(scope: string): number | undefined {
+  if (scope in SCOPES) return SCOPES[scope]
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(scope)) return undefined
+  const n = Number(scope)
+  return n <= 255 ? n : undefined
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3
+}
+
+function u16(b: Buffer, v: number, at: number): void {
+  if (LE) b.writeUInt16LE(v, at)
+  else b.writeUInt16BE(v, at)
+}
+
+function u32(b: Buffer, v: number, at: number): void {
+  if (LE) b.writeUInt32LE(v, at)
+  else b.writeUInt32BE(v, at)
+}
+
+/** struct rtattr { u16 rta_len; u16 rta_type; } + payload, padded to 4 bytes. */
+function rtattr(type: number, payload: Buffer): Buffer {
+  const b = Buffer.alloc(align4(4 + payload.length))
+  u16(b, 4 + payload.length, 0)
+  u16(b, type, 2)
+  payload.copy(b, 4)
+  return b
+}
+
+/**
+ * The RTM_NEWADDR (`add`) or RTM_DELADDR (`remove`) message for a VIP, byte
+ * for byte what iproute2 sends for the `ip addr add/del` of
+ * src/io/address-manager.ts: struct nlmsghdr, struct ifaddrmsg, then IFA_LOCAL,
+ * IFA_BROADCAST, IFA_LABEL, IFA_ADDRESS. Like iproute2, `brd` and `label` are
+ * IPv4-only, IPv6 adds get IFA_F_NODAD, and an IPv4 add in 127/8 without
+ * `scope` gets scope host. Header fields are in host byte order.
+ */
+export function buildAddressRequest(op: 'add' | 'remove', vip: VipEntry, ifindex: number, seq: number): BuiltRequest {
+  const family = vip.family === 6 ? 6 : 4
+  const local = addressToBytes(vip.address, family)
+  if (!local) return { ok: false, error: `"${vip.address}" is not an IPv${family} address` }
+  const maxPrefix = family === 4 ? 32 : 128
+  if (!Number.isInteger(vip.prefixLength) || vip.prefixLength < 0 || vip.prefixLength > maxPrefix) {
+    return { ok: false, error: `invalid prefix length ${vip.prefixLength} for ${vip.address}` }
+  }
+  let scope = 0
+  if (vip.scope !== undefined) {
+    const n = scopeNumber(vip.scope)
+    if (n === undefined) return { ok: false, error: `unknown scope "${vip.scope}"` }
+    scope = n
+  } else if (op === 'add' && family === 4 && local[0] === 127) {
+    scope = SCOPES.host!
+  }
+
+  const attrs: Buffer[] = [rtattr(IFA_LOCAL, local)]
+  if (op === 'add' && family === 4 && vip.broadcast) {
+    const brd = addressToBytes(vip.broadcast, 4)
+    if (!brd) return { ok: false, error: `"${vip.broadcast}" is not an IPv4 broadcast address` }
+    attrs.push(rtattr(IFA_BROADCAST, brd))
+  }
+  if (op === 'add' && family === 4 && vip.label) {
+    // IFNAMSIZ 16 including the NUL; the kernel refuses longer labels.
+    if (Buffer.byteLength(vip.label) > 15) return { ok: false, error: `label "${vip.label}" is longer than 15 bytes` }
+    attrs.push(rtattr(IFA_LABEL, Buffer.concat([Buffer.from(vip.label), Buffer.alloc(1)])))
+  }
+  attrs.push(rtattr(IFA_ADDRESS, local))
+
+  const head = Buffer.alloc(NLMSG_HDRLEN + IFADDRMSG_LEN)
+  const len = head.length + attrs.reduce((n, a) => n + a.length, 0)
+  u32(head, len, 0)
+  u16(head, op === 'add' ? RTM_NEWADDR : RTM_DELADDR, 4)
+  u16(head, op === 'add' ? NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE : NLM_F_REQUEST | NLM_F_ACK, 6)
+  u32(head, seq >>> 0, 8)
+  u32(head, 0, 12) // nlmsg_pid: 0, the kernel fills in the sender's port id
+  head.writeUInt8(family === 4 ? AF_INET : AF_INET6, 16)
+  head.writeUInt8(vip.prefixLength, 17)
+  head.writeUInt8(op === 'add' && family === 6 ? IFA_F_NODAD : 0, 18)
+  head.writeUInt8(scope, 19)
+  u32(head, ifindex, 20)
+  return { ok: true, bytes: Buffer.concat([head, ...attrs]) }
+}
+
+/** struct sockaddr_nl to the kernel (nl_pid 0, no groups). */
+export function sockaddrNl(): Buffer {
+  const b = Buffer.alloc(12)
+  u16(b, AF_NETLINK, 0)
+  return b
+}
+
+/** One NLMSG_ERROR answer: `error` is the negative errno (0 = ack); `message` the kernel's extended-ack text, if any. */
+export interface Ack {
+  seq: number
+  error: number
+  message?: string
+}
+
+/** NLMSGERR_ATTR_MSG from the extended-ack TLVs in `tlvs`, if there. */
+function extAckMessage(tlvs: Buffer): string | undefined {
+  let at = 0
+  while (at + 4 <= tlvs.length) {
+    const len = LE ? tlvs.readUInt16LE(at) : tlvs.readUInt16BE(at)
+    const type = (LE ? tlvs.readUInt16LE(at + 2) : tlvs.readUInt16BE(at + 2)) & 0x3fff
+    if (len < 4 || at + len > tlvs.length) return undefined
+    if (type === NLMSGERR_ATTR_MSG) return tlvs.toString('utf8', at + 4, at + len).replace(/\0.*$/s, '') || undefined
+    at += align4(len)
+  }
+  return undefined
+}
+
+/**
+ * The NLMSG_ERROR answers in a received datagram, with the extended-ack
+ * message when the kernel sent one (NLM_F_ACK_TLVS). Other messages and
+ * truncated bytes are skipped.
+ */
+export function parseAcks(buf: Buffer): Ack[] {
+  const acks: Ack[] = []
+  let at = 0
+  while (at + NLMSG_HDRLEN <= buf.length) {
+    const len = LE ? buf.readUInt32LE(at) : buf.readUInt32BE(at)
+    if (len < NLMSG_HDRLEN || at + len > buf.length) break
+    const type = LE ? buf.readUInt16LE(at + 4) : buf.readUInt16BE(at + 4)
+    if (type === NLMSG_ERROR && len >= NLMSG_HDRLEN + 4) {
+      const seq = LE ? buf.readUInt32LE(at + 8) : buf.readUInt32BE(at + 8)
+      const flags = LE ? buf.readUInt16LE(at + 6) : buf.readUInt16BE(at + 6)
+      const error = LE ? buf.readInt32LE(at + NLMSG_HDRLEN) : buf.readInt32BE(at + NLMSG_HDRLEN)
+      const ack: Ack = { seq, error }
+      const inner = at + NLMSG_HDRLEN + 4
+      if (flags & NLM_F_ACK_TLVS && inner + NLMSG_HDRLEN <= at + len) {
+        // The TLVs follow the echoed request: its header only when capped, else all of it.
+        const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : LE ? buf.readUInt32LE(inner) : buf.readUInt32BE(inner)
+        const message = extAckMessage(buf.subarray(inner + align4(echoed), at + len))
+        if (message) ack.message = message
+      }
+      acks.push(ack)
+    }
+    at += align4(len)
+  }
+  return acks
+}
+
+interface Libc {
+  socket(domain: number, type: number, protocol: number): number
+  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint
+  recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
+  close(fd: number): number
+  if_nametoindex(name: string): number
+  strerror(errnum: number): string
+  errno(): number
+}
+
+/** libc through koffi, or the reason it cannot be used. */
+function loadLibc(): Libc | Error {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
+    const lib = koffi.load('libc.so.6')
+    return {
+      socket: lib.func('int socket(int domain, int type, int protocol)'),
+      sendto: lib.func('intptr_t sendto(int fd, const uint8_t *buf, size_t len, int flags, const uint8_t *addr, uint32_t addrlen)'),
+      // koffi passes a Buffer's own memory for a pointer argument, so the kernel's answer lands in it.
+      recv: lib.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)'),
+      setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
+      close: lib.func('int close(int fd)'),
+      if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
+      strerror: lib.func('const char *strerror(int errnum)'),
+      errno: () => koffi.errno(),
+    }
+  } catch (error) {
+    return new Error(`koffi/libc could not be loaded: ${(error as Error).message}`)
+  }
+}
+
+/** An {@link AddressManager} that can also release its socket. */
+export interface NetlinkAddressManager extends AddressManager {
+  close(): void
+}
+
+/**
+ * Creates the rtnetlink address manager. The socket is opened on first use,
+ * or at once with `eager` (the daemon: loading koffi takes ~10 ms, which
+ * would otherwise land on the first failover, between MASTER and its GARPs).
+ * If koffi or the socket is unavailable, every call goes to `fallback` (the
+ * `ip` version by default) and the reason is logged once. `has()` always uses
+ * the fallback: it is not on the failover path.
+ */
+export function createNetlinkAddressManager(opts: { fallback?: AddressManager; log?: IoLog; eager?: boolean } = {}): NetlinkAddressManager {
+  const fallback = opts.fallback ?? createAddressManager()
+  const log = opts.log ?? silentLog
+  let libc: Libc | Error | undefined
+  let fd = -1
+  let broken: string | undefined
+  let seq = Math.floor(Math.random() * 0x7fffffff)
+  const rx = Buffer.alloc(8192)
+  const dest = sockaddrNl()
+
+  /** The socket, or undefined after logging why the fallback takes over. */
+  function open(): Libc | undefined {
+    if (broken) return undefined
+    libc ??= loadLibc()
+    if (libc instanceof Error) broken = libc.message
+    else if (fd < 0) {
+      fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)
+      if (fd < 0) broken = `socket(AF_NETLINK): ${libc.strerror(libc.errno())}`
+      else {
+        // As iproute2: the kernel's own words for a refusal, and no echo of the request. Best effort (old kernels lack them).
+        const one = Buffer.alloc(4)
+        u32(one, 1, 0)
+        libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4)
+        libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4)
+      }
+    }
+    if (!broken) return libc as Libc
+    log.warn({ error: broken }, `rtnetlink unavailable, using ip for VIPs: ${broken}`)
+    return undefined
+  }
+
+  /** Reads whatever is queued; the ack for `want` if it is there, else undefined. */
+  function drain(c: Libc, want: number): Ack | { failed: string } | undefined {
+    for (;;) {
+      const n = Number(c.recv(fd, rx, rx.length, MSG_DONTWAIT))
+      if (n < 0) {
+        const errno = c.errno()
+        return errno === EAGAIN ? undefined : { failed: `recv(netlink): ${c.strerror(errno)}` }
+      }
+      const ack = parseAcks(rx.subarray(0, n)).find((a) => a.seq === want)
+      if (ack) return ack
+    }
+  }
+
+  async function change(op: 'add' | 'remove', vip: VipEntry): Promise<Outcome> {
+    const c = open()
+    if (!c) return op === 'add' ? fallback.add(vip) : fallback.remove(vip)
+    const ifindex = c.if_nametoindex(vip.dev)
+    if (!ifindex) return op === 'remove' ? { ok: true } : { ok: false, error: `Cannot find device "${vip.dev}"` }
+    seq = (seq + 1) >>> 0
+    const mine = seq
+    const req = buildAddressRequest(op, vip, ifindex, mine)
+    if (!req.ok) return req
+    const sent = Number(c.sendto(fd, req.bytes, req.bytes.length, 0, dest, dest.length))
+    if (sent < 0) return { ok: false, error: `sendto(netlink): ${c.strerror(c.errno())}` }
+    // The kernel answers inside sendto; the poll only covers an unexpected delay, without blocking the loop.
+    const deadline = Date.now() + ACK_TIMEOUT_MS
+    let ack = drain(c, mine)
+    while (!ack && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1))
+      ack = drain(c, mine)
+    }
+    if (!ack) return { ok: false, error: `no answer from the kernel to ${op === 'add' ? 'RTM_NEWADDR' : 'RTM_DELADDR'} within ${ACK_TIMEOUT_MS} ms` }
+    if ('failed' in ack) return { ok: false, error: ack.failed }
+    const errno = -ack.error
+    if (errno === 0) return { ok: true }
+    if (op === 'add' && errno === EEXIST) return { ok: true }
+    if (op === 'remove' && (errno === EADDRNOTAVAIL || errno === ENODEV)) return { ok: true }
+    // iproute2's wording, so the daemon logs what `ip` would have printed
+    if (ack.message) return { ok: false, error: `Error: ${ack.message}${ack.message.endsWith('.') ? '' : '.'}` }
+    return { ok: false, error: `RTNETLINK answers: ${c.strerror(errno)}` }
+  }
+
+  if (opts.eager) {
+    try {
+      open()
+    } catch {
+      // open() reports through `broken`; nothing here may throw
+    }
+  }
+
+  const guarded = (op: 'add' | 'remove') => async (vip: VipEntry): Promise<Outcome> => {
+    try {
+      return await change(op, vip)
+    } catch (error) {
+      return { ok: false, error: `${op} ${vip.address}/${vip.prefixLength} dev ${vip.dev}: ${(error as Error).message}` }
+    }
+  }
+
+  return {
+    add: guarded('add'),
+    remove: guarded('remove'),
+    has: (vip) => fallback.has(vip),
+    close() {
+      if (fd >= 0 && libc && !(libc instanceof Error)) libc.close(fd)
+      fd = -1
+    },
+  }
+}
