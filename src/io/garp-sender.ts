@@ -4,7 +4,7 @@
  * A 42-byte frame (src/protocol buildGarp) is one sendto(2): no child process
  * per GARP as with `arping`.
  */
-import { createRequire } from 'node:module'
+import { loadLibc, type Libc } from './libc.js'
 import { buildGarp } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import type { GarpSender } from './ports.js'
@@ -19,34 +19,8 @@ const SOCKADDR_LL_SIZE = 20
 
 type Outcome = { ok: true } | { ok: false; error: string }
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number
-  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number
-  close(fd: number): number
-  strerror(errnum: number): string
-  errno(): number
-}
-
 function htons(n: number): number {
   return ((n & 0xff) << 8) | ((n >> 8) & 0xff)
-}
-
-/** libc through koffi, or the reason it cannot be used. */
-function loadLibc(): Libc | Error {
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
-    const lib = koffi.load('libc.so.6')
-    return {
-      socket: lib.func('int socket(int domain, int type, int protocol)'),
-      // The address is passed as bytes (struct sockaddr_ll built in JS) to keep the binding trivial.
-      sendto: lib.func('intptr_t sendto(int fd, const uint8_t *buf, size_t len, int flags, const uint8_t *addr, uint32_t addrlen)'),
-      close: lib.func('int close(int fd)'),
-      strerror: lib.func('const char *strerror(int errnum)'),
-      errno: () => koffi.errno(),
-    }
-  } catch (error) {
-    return new Error(`koffi/libc could not be loaded: ${(error as Error).message}`)
-  }
 }
 
 /**

@@ -7,7 +7,7 @@
  * Same contract as src/io/address-manager.ts (which stays the fallback when
  * koffi or netlink is unavailable): idempotent, errors returned, never thrown.
  */
-import { createRequire } from 'node:module'
+import { loadLibc, type Libc } from './libc.js'
 import { endianness } from 'node:os'
 import type { VipEntry } from '../config/model.js'
 import { addressToBytes } from '../protocol/index.js'
@@ -206,37 +206,6 @@ export function parseAcks(buf: Buffer): Ack[] {
   return acks
 }
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number
-  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint
-  recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
-  close(fd: number): number
-  if_nametoindex(name: string): number
-  strerror(errnum: number): string
-  errno(): number
-}
-
-/** libc through koffi, or the reason it cannot be used. */
-function loadLibc(): Libc | Error {
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
-    const lib = koffi.load('libc.so.6')
-    return {
-      socket: lib.func('int socket(int domain, int type, int protocol)'),
-      sendto: lib.func('intptr_t sendto(int fd, const uint8_t *buf, size_t len, int flags, const uint8_t *addr, uint32_t addrlen)'),
-      // koffi passes a Buffer's own memory for a pointer argument, so the kernel's answer lands in it.
-      recv: lib.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)'),
-      setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
-      close: lib.func('int close(int fd)'),
-      if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
-      strerror: lib.func('const char *strerror(int errnum)'),
-      errno: () => koffi.errno(),
-    }
-  } catch (error) {
-    return new Error(`koffi/libc could not be loaded: ${(error as Error).message}`)
-  }
-}
 
 /** An {@link AddressManager} that can also release its socket. */
 export interface NetlinkAddressManager extends AddressManager {

@@ -18,10 +18,8 @@ t.test('struct sockaddr_ll: AF_PACKET, ETH_P_ARP in network order, ifindex, Ethe
 t.test('when koffi cannot load, every send returns the reason and it is logged once', async (t) => {
   const logged: unknown[] = []
   const { createGarpSender } = await t.mockImport<typeof GarpModule>('../../src/io/garp-sender.js', {
-    'node:module': {
-      createRequire: () => () => {
-        throw new Error('No native build for this platform')
-      },
+    '../../src/io/libc.js': {
+      loadLibc: () => new Error('koffi/libc could not be loaded: No native build for this platform'),
     },
   })
   const log = { debug() {}, info() {}, warn() {}, error: (o: unknown, m?: string) => void logged.push([o, m]) }

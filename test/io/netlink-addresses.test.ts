@@ -79,10 +79,8 @@ t.test('requests that cannot be built are errors, not exceptions', async (t) => 
 t.test('when koffi cannot load, calls go to the fallback and the reason is logged once', async (t) => {
   const logged: unknown[] = []
   const { createNetlinkAddressManager } = await t.mockImport<typeof NetlinkModule>('../../src/io/netlink-addresses.js', {
-    'node:module': {
-      createRequire: () => () => {
-        throw new Error('No native build for this platform')
-      },
+    '../../src/io/libc.js': {
+      loadLibc: () => new Error('koffi/libc could not be loaded: No native build for this platform'),
     },
   })
   const calls: string[] = []
