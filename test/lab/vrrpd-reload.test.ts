@@ -34,15 +34,15 @@ if (requireRoot(t)) {
   const vi2: InstanceSpec = { name: 'VI_2', iface: 'eth0', vrid: 52, priority: 150, vips: [`${vip2}/24`] }
   const confA1 = renderConf({ instances: [vi1(150)] })
   const a = startRuntimeVrrpd(t, lab, 'a', { config: confA1 })
-  const b = startRuntimeVrrpd(t, lab, 'b', { config: renderConf({ instances: [vi1(100)] }) })
-  t.teardown(async () => {
-    await Promise.all([a.stop(), b.stop()])
-  })
-
+  t.teardown(() => a.stop())
   await a.waitForLog(/\(VI_1\) Entering MASTER STATE/, 10_000)
+  // b once a is master, so no start-up race can give b a MASTER line of its own.
+  const b = startRuntimeVrrpd(t, lab, 'b', { config: renderConf({ instances: [vi1(100)] }) })
+  t.teardown(() => b.stop())
   await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 10_000)
   await waitFor('a has VIP1', async () => (await addressesOn(lab, 'a')).includes(vip1), 3000)
   await waitFor('notify for MASTER', () => fileLines(notifyLog).includes('INSTANCE VI_1 MASTER 150'), 5000)
+  await waitFor("b's notify for BACKUP (init)", () => fileLines(notifyLog).includes('INSTANCE VI_1 BACKUP 100'), 5000)
 
   t.test('SIGHUP with an unchanged instance: the VIP never leaves, no notify, no transition', async (t) => {
     const notifiesBefore = fileLines(notifyLog)

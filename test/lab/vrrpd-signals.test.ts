@@ -38,10 +38,13 @@ if (requireRoot(t)) {
     await Promise.all(daemons.map((d) => d.stop('SIGKILL')))
   })
   const a = startRuntimeVrrpd(t, lab, 'a', { config: conf('a', 150) })
-  const b = startRuntimeVrrpd(t, lab, 'b', { config: conf('b', 100) })
-  daemons.push(a, b)
+  daemons.push(a)
   await a.waitForLog(/\(VI_1\) Entering MASTER STATE/, 10_000)
+  // b once a is master, so no start-up race can give b a MASTER line of its own.
+  const b = startRuntimeVrrpd(t, lab, 'b', { config: conf('b', 100) })
+  daemons.push(b)
   await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 10_000)
+  await waitFor('b follows a', async () => (await b.status()).instances[0]?.masterAddress === lab.ip('a') || undefined, 5000)
   await waitFor('VIP on a', async () => (await addressesOn(lab, 'a')).includes(vip), 3000)
 
   t.test('SIGUSR1 writes keepalived.data and keepalived.json', async (t) => {
