@@ -4,14 +4,12 @@
  * A 42-byte frame (src/protocol buildGarp) is one sendto(2): no child process
  * per GARP as with `arping`.
  */
-import { loadLibc, type Libc } from './libc.js'
+import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
 import { buildGarp } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import type { GarpSender } from './ports.js'
 
 const AF_PACKET = 17
-const SOCK_RAW = 3
-const SOCK_CLOEXEC = 0o2000000
 const ETH_P_ARP = 0x0806
 const ARPHRD_ETHER = 1
 /** sizeof(struct sockaddr_ll) */

@@ -7,6 +7,10 @@
  */
 import { createRequire } from 'node:module'
 
+/** socket(2) type flags shared by the packet and netlink sockets. */
+export const SOCK_RAW = 3
+export const SOCK_CLOEXEC = 0o2000000
+
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint

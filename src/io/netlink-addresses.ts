@@ -7,7 +7,7 @@
  * Same contract as src/io/address-manager.ts (which stays the fallback when
  * koffi or netlink is unavailable): idempotent, errors returned, never thrown.
  */
-import { loadLibc, type Libc } from './libc.js'
+import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
 import { endianness } from 'node:os'
 import type { VipEntry } from '../config/model.js'
 import { addressToBytes } from '../protocol/index.js'
@@ -20,8 +20,6 @@ type Outcome = { ok: true } | { ok: false; error: string }
 const AF_INET = 2
 const AF_INET6 = 10
 const AF_NETLINK = 16
-const SOCK_RAW = 3
-const SOCK_CLOEXEC = 0o2000000
 const NETLINK_ROUTE = 0
 const MSG_DONTWAIT = 0x40
 const EAGAIN = 11

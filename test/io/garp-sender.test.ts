@@ -19,6 +19,7 @@ t.test('when koffi cannot load, every send returns the reason and it is logged o
   const logged: unknown[] = []
   const { createGarpSender } = await t.mockImport<typeof GarpModule>('../../src/io/garp-sender.js', {
     '../../src/io/libc.js': {
+      ...(await import('../../src/io/libc.js')),
       loadLibc: () => new Error('koffi/libc could not be loaded: No native build for this platform'),
     },
   })

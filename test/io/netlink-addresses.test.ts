@@ -80,6 +80,7 @@ t.test('when koffi cannot load, calls go to the fallback and the reason is logge
   const logged: unknown[] = []
   const { createNetlinkAddressManager } = await t.mockImport<typeof NetlinkModule>('../../src/io/netlink-addresses.js', {
     '../../src/io/libc.js': {
+      ...(await import('../../src/io/libc.js')),
       loadLibc: () => new Error('koffi/libc could not be loaded: No native build for this platform'),
     },
   })
