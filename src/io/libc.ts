@@ -1,7 +1,7 @@
 /**
  * libc through koffi, for the system calls Node does not offer: an AF_PACKET
  * socket for gratuitous ARP (garp-sender.ts) and an AF_NETLINK socket for VIPs
- * (netlink-addresses.ts). Loaded once per process; when it cannot be loaded (no
+ * (netlink-addresses.ts, rtnetlink-monitor.ts). Loaded once per process; when it cannot be loaded (no
  * koffi build for this platform) the Error says why and callers fall back or
  * report it.
  */
@@ -17,6 +17,12 @@ export interface Libc {
   recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
   close(fd: number): number
+  bind(fd: number, addr: Buffer, addrlen: number): number
+  /** pipe2(2): the two descriptors land in `fds` as two host-order int32. */
+  pipe2(fds: Buffer, flags: number): number
+  write(fd: number, buf: Buffer, len: number): number | bigint
+  /** poll(2) on a worker thread of the libuv pool: the loop is not blocked while it waits. */
+  pollAsync(fds: Buffer, nfds: number, timeoutMs: number, done: (error: unknown, result: number) => void): void
   if_nametoindex(name: string): number
   strerror(errnum: number): string
   errno(): number
@@ -34,6 +40,8 @@ function load(): Libc | Error {
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
     const lib = koffi.load('libc.so.6')
+    // struct pollfd[] as bytes; revents are not read back (the caller just tries its non-blocking reads).
+    const poll = lib.func('int poll(const uint8_t *fds, unsigned long nfds, int timeout)')
     return {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       // Addresses go as bytes (struct sockaddr_ll / sockaddr_nl built in JS) to keep the bindings trivial.
@@ -42,6 +50,10 @@ function load(): Libc | Error {
       recv: lib.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)'),
       setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
       close: lib.func('int close(int fd)'),
+      bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t addrlen)'),
+      pipe2: lib.func('int pipe2(_Out_ uint8_t *fds, int flags)'),
+      write: lib.func('intptr_t write(int fd, const uint8_t *buf, size_t len)'),
+      pollAsync: (fds, nfds, timeoutMs, done) => poll.async(fds, nfds, timeoutMs, done),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),

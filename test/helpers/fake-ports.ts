@@ -22,7 +22,7 @@ export class FakeWorld {
   nextTimer = 1
   readonly ifaces = new Map<string, InterfaceInfo>()
   readonly vipsPresent = new Set<string>()
-  readonly transports: { iface: string; listener?: (p: ReceivedPacket) => void }[] = []
+  readonly transports: { iface: string; ifindex: number; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
   failAdd = false
   /** openTransport throws this message (no raw socket: not root, unsupported family...). */
   failOpen: string | undefined
@@ -48,7 +48,7 @@ export class FakeWorld {
 
   /** Delivers a packet to the transport on `iface`. */
   deliver(iface: string, packet: Omit<ReceivedPacket, 'interface'>): void {
-    for (const t of this.transports) if (t.iface === iface) t.listener?.({ ...packet, interface: iface })
+    for (const t of this.transports) if (t.iface === iface && !t.closed) t.listener?.({ ...packet, interface: iface })
   }
 
   setLink(name: string, up: boolean): void {
@@ -56,7 +56,37 @@ export class FakeWorld {
     if (!info) return
     const next = { ...info, up }
     this.ifaces.set(name, next)
-    this.linkListener?.(next, name)
+    this.linkListener?.(this.view(name), name)
+  }
+
+  /** The interface as the kernel shows it: its own addresses plus the VIPs on it. */
+  view(name: string): InterfaceInfo | undefined {
+    const info = this.ifaces.get(name)
+    if (!info) return undefined
+    const vips = [...this.vipsPresent].flatMap((k) => {
+      const m = /^(.*)\/(\d+)@(.*)$/.exec(k)
+      return m && m[3] === name ? [{ family: (m[1]!.includes(':') ? 6 : 4) as 4 | 6, address: m[1]!, prefixLength: Number(m[2]), primary: false }] : []
+    })
+    return { ...info, addresses: [...info.addresses, ...vips] }
+  }
+
+  /** `ip link del`: the interface and its addresses go. */
+  deleteInterface(name: string): void {
+    this.ifaces.delete(name)
+    for (const k of [...this.vipsPresent]) if (k.endsWith(`@${name}`)) this.vipsPresent.delete(k)
+    this.linkListener?.(undefined, name)
+  }
+
+  /** The interface created again under the same name, with a new ifindex. */
+  createInterface(name: string, address: string, index: number): void {
+    this.ifaces.set(name, { name, index, mac: '02:00:00:00:00:01', up: true, addresses: [{ family: 4, address, prefixLength: 24, primary: true }] })
+    this.linkListener?.(this.view(name), name)
+  }
+
+  /** `ip addr del` of a VIP by someone else. */
+  deleteVip(address: string, prefixLength: number, dev: string): void {
+    this.vipsPresent.delete(`${address}/${prefixLength}@${dev}`)
+    this.linkListener?.(this.view(dev), dev)
   }
 
   ports(): DaemonPorts {
@@ -74,7 +104,7 @@ export class FakeWorld {
         },
       },
       links: {
-        get: async (name) => this.ifaces.get(name),
+        get: async (name) => this.view(name),
         watch: (_names, listener) => {
           this.linkListener = listener
         },
@@ -109,7 +139,7 @@ export class FakeWorld {
       createFileTracker: () => ({ start: () => {}, stop: () => {} }),
       openTransport: (opts): AdvertTransport => {
         if (this.failOpen) throw new Error(this.failOpen)
-        const entry: { iface: string; listener?: (p: ReceivedPacket) => void } = { iface: opts.interface }
+        const entry: (typeof this.transports)[number] = { iface: opts.interface, ifindex: opts.ifindex, closed: false }
         this.transports.push(entry)
         return {
           send: (payload, source, destination) => {
@@ -119,7 +149,9 @@ export class FakeWorld {
           onPacket: (l) => {
             entry.listener = l
           },
-          close: () => {},
+          close: () => {
+            entry.closed = true
+          },
         }
       },
       notifyFifo: (kind, name, state, priority) => this.events.push({ kind: 'fifo', line: `${kind} "${name}" ${state} ${priority}` }),
