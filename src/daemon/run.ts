@@ -2,7 +2,7 @@
  * The composition root of the running daemon: real ports, the logger, the pid
  * file and the signals. Everything with a decision in it lives elsewhere.
  */
-import { loadConfig, formatDiagnostic, splitCommandLine } from '../config/index.js'
+import { formatDiagnostic, splitCommandLine } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
 import { createSystemClock } from '../io/clock.js'
@@ -19,6 +19,7 @@ import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
 import { procLogFrom, type ProcLog } from '../io/proc-log.js'
 import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
 import { Daemon, type DaemonPorts } from './daemon.js'
+import { loadConfigIsolated, type PendingLoad } from './config-isolated.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
@@ -79,6 +80,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   return await new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve()
     let stopping = false
+    let reloading: PendingLoad | undefined
     const serial = (work: () => Promise<void>) => {
       busy = busy.then(work).catch((err: unknown) => log.error({ err }, 'internal error'))
     }
@@ -86,6 +88,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       stopping = true
       log.info(`Received ${signal}, stopping`)
+      reloading?.cancel()
       serial(async () => {
         await daemon.stop()
         // The FIFO's reader script would otherwise keep the process alive after SIGTERM.
@@ -102,7 +105,16 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       serial(async () => {
         log.info('Reloading configuration (SIGHUP)')
-        const next = loadConfig(options.config, options.configId ? { configId: options.configId } : {})
+        // Parsed in another process: whatever the new file does, adverts keep going out.
+        reloading = loadConfigIsolated(options.config, { ...(options.configId ? { configId: options.configId } : {}), ...reloadLimits() })
+        const parsed = await reloading.done
+        reloading = undefined
+        if (stopping) return
+        if (!parsed.ok) {
+          log.error(`reload abandoned: ${parsed.error}; keeping the running configuration`)
+          return
+        }
+        const next = parsed.result
         reportDiagnostics(log, next.diagnostics)
         if (next.exitCode === 4) {
           log.error('new configuration cannot be used; keeping the running one')
@@ -126,6 +138,14 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     })
     process.on('SIGUSR2', () => dump('stats'))
   })
+}
+
+/** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */
+function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
+  const n = (v: string | undefined) => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined)
+  const timeoutMs = n(process.env.VRRPD_RELOAD_TIMEOUT_MS)
+  const maxMemoryMb = n(process.env.VRRPD_RELOAD_MAX_MEMORY_MB)
+  return { ...(timeoutMs ? { timeoutMs } : {}), ...(maxMemoryMb ? { maxMemoryMb } : {}) }
 }
 
 async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void> }> {

@@ -115,11 +115,14 @@ export class FakeWorld {
           if (this.failAdd) return { ok: false, error: 'RTNETLINK answers: Operation not permitted' }
           this.vipsPresent.add(vipKey(vip))
           this.events.push({ kind: 'addVip', address: vip.address })
+          // The kernel reports the new address to the monitor, as rtnetlink does.
+          this.linkListener?.(this.view(vip.dev), vip.dev)
           return { ok: true }
         },
         remove: async (vip) => {
-          this.vipsPresent.delete(vipKey(vip))
+          const had = this.vipsPresent.delete(vipKey(vip))
           this.events.push({ kind: 'removeVip', address: vip.address })
+          if (had) this.linkListener?.(this.view(vip.dev), vip.dev)
           return { ok: true }
         },
         has: async (vip) => this.vipsPresent.has(vipKey(vip)),
