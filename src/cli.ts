@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import yargs from 'yargs'
 import { DEFAULTS } from './config/model.js'
+import { invalidUmaskMessage, parseUmask } from './daemon/umask.js'
 
 export type LogFormat = 'text' | 'json'
 
@@ -31,6 +32,8 @@ export interface CliOptions {
   pid?: string
   /** --control-socket: where `vrrpd status` finds the daemon. */
   controlSocket?: string
+  /** -u/--umask, when valid. */
+  umask?: number
   /** Warnings about accepted-but-ignored flags, for main.ts to print. */
   warnings: string[]
 }
@@ -46,7 +49,7 @@ const UNSUPPORTED: ReadonlyArray<[string, string | undefined, boolean]> = [
   ['check', 'C', false], ['no_bfd', 'B', false], ['log-facility', 'S', true], ['log-file', 'g', true],
   ['flush-log-file', undefined, false], ['release-vips', 'X', false], ['dont-release-vrrp', 'V', false],
   ['dont-release-ipvs', 'I', false], ['dont-respawn', 'R', false], ['checkers_pid', 'c', true], ['genhash', 'T', false],
-  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true], ['umask', 'u', true],
+  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true],
   ['core-dump', 'm', false], ['core-dump-pattern', 'M', true], ['namespace', 's', true], ['debug', undefined, true],
 ]
 
@@ -82,6 +85,7 @@ function build(argv: string[]) {
     .option('no-syslog', { alias: 'G', type: 'boolean', default: false, describe: 'Do not log via syslog (vrrpd never does)' })
     .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
     .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
+    .option('umask', { alias: 'u', type: 'string', describe: 'umask for file creation, in numeric form (default 022)', requiresArg: true })
     .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
   for (const [name, short, takesValue] of UNSUPPORTED) {
     y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
@@ -138,6 +142,11 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   const pid = (a.pid ?? a.vrrp_pid) as string | undefined
   if (pid !== undefined) opts.pid = pid
   if (typeof a['control-socket'] === 'string') opts.controlSocket = a['control-socket']
+  if (typeof a.umask === 'string') {
+    const mask = parseUmask(a.umask)
+    if (mask === undefined) warnings.push(invalidUmaskMessage(a.umask))
+    else opts.umask = mask
+  }
   return opts
 }
 

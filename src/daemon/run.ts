@@ -20,6 +20,7 @@ import { procLogFrom, type ProcLog } from '../io/proc-log.js'
 import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
 import { Daemon, type DaemonPorts } from './daemon.js'
 import { loadConfigIsolated, type PendingLoad } from './config-isolated.js'
+import { DEFAULT_UMASK } from './umask.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
@@ -34,11 +35,15 @@ export interface DaemonOptions {
   pid?: string
   /** Unix socket for `vrrpd status`; default /run/vrrpd/vrrpd.sock (beside the pid file when --pid is given). */
   controlSocket?: string
+  /** -u/--umask; 022 when not given. */
+  umask?: number
 }
 
 
 /** Runs vrrpd until SIGTERM/SIGINT. Resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions, loaded: { config: Config; diagnostics: Diagnostic[]; exitCode?: number }): Promise<number> {
+  // Before anything is created: the pid file, the status socket, dumps, FIFOs.
+  process.umask(options.umask ?? DEFAULT_UMASK)
   const level = (options.logLevel ?? (options.logDetail ? 'debug' : 'info')) as 'info'
   const log = createLogger({ format: options.logFormat ?? 'text', level })
   reportDiagnostics(log, loaded.diagnostics)
