@@ -78,8 +78,10 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (uncaught exception); vrrpd keeps running'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'internal error (unhandled rejection); vrrpd keeps running'))
 
-  // STATUS= follows every state change; kept as a name -> state map so a change costs O(1).
+  // STATUS= follows every state change between READY=1 and STOPPING=1; kept as a
+  // name -> state map so a change costs O(1).
   const states = new Map<string, string>()
+  let announceStates = false
   const summary = () => statusSummary([...states].map(([name, state]) => ({ name, state })))
   const resetStates = () => {
     states.clear()
@@ -89,7 +91,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     ...(await createPorts(loaded.config, log)),
     stateChanged: (instance: string, _from: string, to: string) => {
       states.set(instance, to)
-      if (systemd.enabled) systemd.status(summary())
+      if (announceStates && systemd.enabled) systemd.status(summary())
     },
   }
   const daemon = new Daemon(loaded.config, ports, log)
@@ -104,6 +106,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   await daemon.start()
   resetStates()
   systemd.ready(summary())
+  announceStates = true
   systemd.startWatchdog()
   const metrics = await startMetrics(options.metricsListen, () => daemon.status(), log)
 
@@ -117,6 +120,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       stopping = true
       log.info(`Received ${signal}, stopping`)
+      announceStates = false
       systemd.stopping()
       serial(async () => {
         await metrics?.close()
