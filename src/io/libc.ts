@@ -1,7 +1,8 @@
 /**
  * libc through koffi, for the system calls Node does not offer: an AF_PACKET
  * socket for gratuitous ARP (garp-sender.ts) and an AF_NETLINK socket for VIPs
- * (netlink-addresses.ts, rtnetlink-monitor.ts). Loaded once per process; when it cannot be loaded (no
+ * (netlink-addresses.ts, rtnetlink-monitor.ts), and an AF_UNIX datagram socket for systemd's
+ * notify protocol (unix-datagram.ts). Loaded once per process; when it cannot be loaded (no
  * koffi build for this platform) the Error says why and callers fall back or
  * report it.
  */
@@ -16,8 +17,8 @@ export interface Libc {
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint
   recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
-  close(fd: number): number
   bind(fd: number, addr: Buffer, addrlen: number): number
+  close(fd: number): number
   /** pipe2(2): the two descriptors land in `fds` as two host-order int32. */
   pipe2(fds: Buffer, flags: number): number
   write(fd: number, buf: Buffer, len: number): number | bigint
@@ -51,8 +52,8 @@ function load(): Libc | Error {
       // koffi passes a Buffer's own memory for a pointer argument, so the kernel's answer lands in it.
       recv: lib.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)'),
       setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
-      close: lib.func('int close(int fd)'),
       bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t addrlen)'),
+      close: lib.func('int close(int fd)'),
       pipe2: lib.func('int pipe2(_Out_ uint8_t *fds, int flags)'),
       write: lib.func('intptr_t write(int fd, const uint8_t *buf, size_t len)'),
       pollAsync: (fds, nfds, timeoutMs, done) => poll.async(fds, nfds, timeoutMs, done),
