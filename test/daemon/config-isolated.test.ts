@@ -52,7 +52,8 @@ t.test('a parse stuck on a FIFO is abandoned at its budget, without stalling the
   writeFileSync(file, `include ${fifo}\n${CONF}`)
   const { value, stallMs } = await longestStall(loadConfigIsolated(file, { timeoutMs: 3000 }).done)
   t.same(value, { ok: false, error: 'parsing took longer than 3 s' })
-  t.ok(stallMs < 1000, `the loop kept running (longest stall ${stallMs} ms)`)
+  // A loop blocked by the parse would stall for the whole 3 s budget; scheduling on a loaded machine adds far less.
+  t.ok(stallMs < 2500, `the loop kept running (longest stall ${stallMs} ms)`)
 })
 
 t.test('a parser in a loop is killed at its budget', async (t) => {

@@ -139,7 +139,8 @@ if (requireRoot(t)) {
     createInterface({ input: child.stdout! }).on('line', (l) => lines.push(JSON.parse(l)))
     const views = (name: string) => lines.filter((l) => l.name === name).map((l) => l.view)
 
-    const first = await waitFor('get', () => lines.find((l) => 'get' in l))
+    // The runner is a fresh node with the TypeScript loader: slow to boot on a loaded machine.
+    const first = await waitFor('get', () => lines.find((l) => 'get' in l), 30_000)
     t.match(first.get, { name: 'eth0', index: lab.ifindex('a'), mac: lab.mac('a'), up: true, addresses: [{ family: 4, address: lab.ip('a'), prefixLength: 24, primary: true }] })
     await waitFor('initial views', () => views('eth0').length === 1 && views('vr9').length === 1)
     t.equal(views('vr9')[0], null, 'a missing interface is null')
