@@ -1,18 +1,18 @@
 /**
  * Reading a config without putting the protocol at its mercy. A reload parses in
- * a child process (config-child.ts) with a memory limit and a time budget, so a
+ * a worker thread with a heap limit (resourceLimits) and a time budget, so a
  * config that includes a FIFO, expands a macro bomb or holds a 150k-digit number
- * can only cost that process: adverts keep their schedule on our loop, and a
- * parse that fails, hangs past its budget or runs out of memory is abandoned with
- * its reason, leaving the running config in place.
+ * costs only that thread: adverts keep their schedule on our loop, and a parse
+ * that fails, hangs past its budget or runs out of memory is abandoned with its
+ * reason, leaving the running config in place. A thread dies with the process,
+ * so a kill -9 leaves nothing behind.
  *
- * A process, not a worker thread: a worker blocked in a system call (open(2) of a
- * FIFO with no writer) cannot be terminated, and Node then hangs at exit waiting
- * for it, so SIGTERM would never finish. A process can be killed, and dies with
- * vrrpd (PR_SET_PDEATHSIG).
+ * A worker busy in JavaScript is stopped by terminate(). One blocked in a system
+ * call (open(2) of a FIFO nobody writes) cannot be: it stays until the call
+ * returns, and Node would wait for it at exit for ever. Such workers are counted
+ * (`stuckParses`) so the daemon can end with _exit(2) instead (run.ts).
  */
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import type { LoadResult } from '../config/index.js'
 
 export interface IsolatedLoadOptions {
@@ -21,8 +21,8 @@ export interface IsolatedLoadOptions {
   timeoutMs?: number
   /** The parser's V8 heap limit (default 512 MB). */
   maxMemoryMb?: number
-  /** The parser script; config-child by default (tests give one that misbehaves). */
-  script?: string
+  /** The worker script; config-worker by default (tests give one that misbehaves). */
+  script?: URL
 }
 
 export type IsolatedLoad = { ok: true; result: LoadResult } | { ok: false; error: string }
@@ -36,52 +36,61 @@ export interface PendingLoad {
 export const DEFAULT_RELOAD_TIMEOUT_MS = 10_000
 export const DEFAULT_RELOAD_MAX_MEMORY_MB = 512
 
-/** The child script beside this module (.ts when tests run the sources). */
-function childScript(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-  return fileURLToPath(new URL(`./config-child${ext}`, import.meta.url))
+/** Workers told to stop that have not stopped yet (blocked in a system call). */
+const stuck = new Set<Worker>()
+
+/** How many abandoned parses are still blocked in the kernel. */
+export function stuckParses(): number {
+  return stuck.size
 }
 
-/** Starts parsing `file` in a child process. */
+/** The worker script beside this module (.ts when tests run the sources). */
+function workerScript(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+  return new URL(`./config-worker${ext}`, import.meta.url)
+}
+
+/** Starts parsing `file` in a worker thread. */
 export function loadConfigIsolated(file: string, opts: IsolatedLoadOptions = {}): PendingLoad {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS
   const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_RELOAD_MAX_MEMORY_MB
-  const args = [...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')), `--max-old-space-size=${maxMemoryMb}`, opts.script ?? childScript(), file]
-  if (opts.configId !== undefined) args.push(opts.configId)
+  let settled = false
   let settle: (r: IsolatedLoad) => void = () => undefined
-  const done = new Promise<IsolatedLoad>((resolve) => (settle = resolve))
+  const done = new Promise<IsolatedLoad>((resolve) => {
+    settle = (r) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(r)
+    }
+  })
   let result: LoadResult | undefined
-  let why: string | undefined
-  let stderr = ''
+  let failure: string | undefined
 
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    serialization: 'advanced',
-    env: { ...process.env, VRRPD_PARENT_PID: String(process.pid) },
+  const worker = new Worker(opts.script ?? workerScript(), {
+    workerData: { file, ...(opts.configId !== undefined ? { configId: opts.configId } : {}) },
+    resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
+    stdout: true,
+    stderr: true,
   })
-  const timer = setTimeout(() => {
-    why = `parsing took longer than ${timeoutMs / 1000} s`
-    child.kill('SIGKILL')
-  }, timeoutMs)
-  child.stderr?.on('data', (d: Buffer) => {
-    if (stderr.length < 4096) stderr += d.toString()
-  })
-  child.on('message', (m) => (result = m as LoadResult))
-  child.on('error', (error) => {
-    why ??= `cannot start the parser: ${error.message}`
-  })
-  child.on('close', (code, signal) => {
-    clearTimeout(timer)
-    if (result && !why) return settle({ ok: true, result })
-    if (!why && /heap out of memory|Allocation failed/i.test(stderr)) why = `parsing ran out of memory (limit ${maxMemoryMb} MB)`
-    why ??= `the parser ended with ${signal ? `signal ${signal}` : `exit code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`
+  /** Stop the worker; if it does not stop (blocked in the kernel), remember it. */
+  const stop = (why: string) => {
     settle({ ok: false, error: why })
-  })
-  return {
-    done,
-    cancel() {
-      why ??= 'cancelled'
-      child.kill('SIGKILL')
-    },
+    // An abandoned parse is never what keeps vrrpd alive.
+    worker.unref()
+    stuck.add(worker)
+    void worker.terminate().finally(() => stuck.delete(worker))
   }
+  const timer = setTimeout(() => stop(`parsing took longer than ${timeoutMs / 1000} s`), timeoutMs)
+  timer.unref()
+
+  worker.on('message', (m) => (result = m as LoadResult))
+  worker.on('error', (error: Error & { code?: string }) => {
+    failure ??= error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `parsing ran out of memory (limit ${maxMemoryMb} MB)` : `the parser failed: ${error.message}`
+  })
+  worker.on('exit', (code) => {
+    if (result && !failure) return settle({ ok: true, result })
+    settle({ ok: false, error: failure ?? `the parser ended with exit code ${code}` })
+  })
+  return { done, cancel: () => stop('cancelled') }
 }

@@ -19,7 +19,8 @@ import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
 import { procLogFrom, type ProcLog } from '../io/proc-log.js'
 import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
 import { Daemon, type DaemonPorts } from './daemon.js'
-import { loadConfigIsolated, type PendingLoad } from './config-isolated.js'
+import { loadConfigIsolated, stuckParses, type PendingLoad } from './config-isolated.js'
+import { loadLibc } from '../io/libc.js'
 import { DEFAULT_UMASK } from './umask.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
@@ -139,6 +140,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         log.info('Stopped vrrpd')
         systemd.close()
+        // A reload parser blocked in open(2) (a FIFO) would make Node wait at exit for ever.
+        if (stuckParses() > 0) exitNow(0)
         resolve(0)
       })
     }
@@ -187,6 +190,12 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     })
     process.on('SIGUSR2', () => dump('stats'))
   })
+}
+
+/** _exit(2): everything is released and logged (stderr is written synchronously). */
+function exitNow(code: number): void {
+  const libc = loadLibc()
+  if (!(libc instanceof Error)) libc._exit(code)
 }
 
 /** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */

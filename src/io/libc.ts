@@ -25,8 +25,8 @@ export interface Libc {
   /** poll(2) on a worker thread of the libuv pool: the loop is not blocked while it waits. */
   pollAsync(fds: Buffer, nfds: number, timeoutMs: number, done: (error: unknown, result: number) => void): void
   if_nametoindex(name: string): number
-  /** prctl(2) with integer arguments (PR_SET_PDEATHSIG for the reload parser). */
-  prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number
+  /** _exit(2): ends the process at once, without waiting for threads (a reload parser stuck in the kernel). */
+  _exit(status: number): void
   strerror(errnum: number): string
   errno(): number
 }
@@ -58,7 +58,7 @@ function load(): Libc | Error {
       write: lib.func('intptr_t write(int fd, const uint8_t *buf, size_t len)'),
       pollAsync: (fds, nfds, timeoutMs, done) => poll.async(fds, nfds, timeoutMs, done),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
-      prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+      _exit: lib.func('void _exit(int status)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),
     }
