@@ -9,6 +9,7 @@ import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
 import { startKeepalived } from '../helpers/keepalived.js'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { closeSync, constants, openSync, writeFileSync } from 'node:fs'
 import { hasAddress, holders, learnNeighbour, pairConf, startInjector } from '../helpers/pair-lab.js'
 import { startCapture, type VrrpPacket } from '../helpers/capture.js'
 import { currentIfindex, deleteAddress, recycleInterface } from '../helpers/kernel-faults.js'
@@ -253,6 +254,26 @@ if (requireRoot(t)) {
     t.comment(`leftover VIP removed ${vrrpdMs} ms after spawn by vrrpd (${inDaemonMs} ms after its start line; a bare node boots in ${nodeBootMs} ms here), ${keepalivedMs} ms by keepalived`)
     t.ok(inDaemonMs <= 500, `vrrpd removes the leftover VIP ${inDaemonMs} ms after its start line (no ip process per VIP)`)
     t.ok(vrrpdMs <= keepalivedMs + 3 * nodeBootMs + 500, `spawn to VIP removed: vrrpd ${vrrpdMs} ms, keepalived ${keepalivedMs} ms, node boot ${nodeBootMs} ms`)
+
+    // --- The reference: keepalived given the same FIFO include on reload.
+    await ka2.waitForLog(/\(VI_1\) Entering MASTER STATE/, ELECTION_MS)
+    await waitFor('ka2 holds its VIP', async () => (await holders(lab, k.hosts, k.vip)).join() === 'ka', ELECTION_MS, 100)
+    const kfifo = join(ka2.dir, 'hang.conf')
+    execFileSync('mkfifo', [kfifo])
+    writeFileSync(ka2.configPath, `include ${kfifo}\n${pairConf(lab, 'ka', 50, k.vip, { vrid: 52 })}`)
+    const khup = performance.now()
+    process.kill(ka2.proc.pid!, 'SIGHUP')
+    await new Promise((r) => setTimeout(r, 5000))
+    // keepalived 2.2.7 reads the new config in its VRRP process: blocked on the FIFO it sends no
+    // advert, and its backup takes over (vrrpd above kept its schedule: a deliberate difference).
+    const took = k.backup.proc.find(/\(VI_1\) Entering MASTER STATE/, { since: khup })
+    t.comment(`keepalived with a FIFO include on reload: backup ${took ? 'became MASTER' : 'stayed BACKUP'}, VIP on ${(await holders(lab, k.hosts, k.vip)).join(' and ') || 'nobody'}`)
+    t.ok(took, 'keepalived (reference): blocked on the FIFO, it stops advertising and its backup takes over')
+    try {
+      closeSync(openSync(kfifo, constants.O_WRONLY | constants.O_NONBLOCK))
+    } catch {
+      // nobody was reading it
+    }
   })
 }
 
