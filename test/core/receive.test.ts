@@ -309,7 +309,7 @@ t.test('owner (255) as master keeps mastership against a 254', (t) => {
 })
 
 t.test('FAULT ignores adverts', (t) => {
-  // RFC 3768 6.4 (only Backup and Master process adverts); keepalived FAULT
+  // RFC 3768 6.4.2 / 6.4.3 (only Backup and Master process adverts); FAULT ignores them as keepalived's
   const h = new Harness(makeConfig([makeInstance()]))
   h.router.interfacesUp.eth0 = false
   h.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 0)

@@ -19,7 +19,7 @@ function grouped(groupOver: Partial<SyncGroup> = {}, prio2 = 100): Harness {
 const states = (h: Harness) => ['VI_1', 'VI_2', 'VI_3'].map((n) => h.inst(n).state)
 
 t.test('one member FAULT -> every member FAULT; clear -> all back', (t) => {
-  // RFC 3768 6.4 states; keepalived vrrp_sync_group
+  // keepalived vrrp_sync.c vrrp_sync_fault (sync groups and FAULT are not in the RFC)
   const h = grouped()
   const actions = h.step({ type: 'interfaceChanged', interface: 'eth1', up: false }, 10)
   t.same(states(h).slice(0, 2), ['FAULT', 'FAULT'], 'VI_1 follows VI_2 although eth0 is up')
@@ -78,7 +78,7 @@ t.test('a held-back member hearing its master again is no longer ready', (t) => 
 })
 
 t.test('one member goes BACKUP from MASTER -> all BACKUP', (t) => {
-  // RFC 3768 6.4.3 (higher priority -> Backup) applied to the group
+  // RFC 3768 6.4.3 (higher priority -> Backup); the group follows: keepalived vrrp_sync.c vrrp_sync_backup
   const h = grouped({}, 200)
   h.fire('VI_2')
   h.fire('VI_1')
@@ -90,7 +90,7 @@ t.test('one member goes BACKUP from MASTER -> all BACKUP', (t) => {
 })
 
 t.test('a failing group track puts every member in FAULT whatever its weight', (t) => {
-  // RFC 3768 6.4; keepalived sync group track_script
+  // keepalived vrrp_sync.c: a sync group's track_script puts every member in FAULT
   const h = grouped({ trackScripts: [track('gchk', -20)] })
   h.step({ type: 'trackChanged', kind: 'script', name: 'gchk', ok: false }, 10)
   t.same(states(h), ['FAULT', 'FAULT', 'BACKUP'])
