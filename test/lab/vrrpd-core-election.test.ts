@@ -13,6 +13,7 @@ import { startKeepalived } from '../helpers/keepalived.js'
 import { startVrrpd } from '../helpers/vrrpd.js'
 import { holders, startInjector } from '../helpers/pair-lab.js'
 import { startCapture } from '../helpers/capture.js'
+import { setPort } from '../helpers/switch-port.js'
 import type { Daemon } from '../../src/lab/daemon.js'
 
 const KA_VRID = 61
@@ -55,6 +56,10 @@ t.test('equal priority, unicast_src_ip not the primary: one master, the one keep
   const kaVip = lab.address(161)
   const vdVip = lab.address(162)
 
+  // A BACKUP accepts an equal priority from any address (RFC 3768 6.4.2), so the
+  // tie-break only decides between two MASTERs: a starts cut off (carrier kept), both
+  // become MASTER, then they meet.
+  await setPort(lab, 'a', 'eth0', false)
   const daemons: Array<[string, Daemon]> = [
     ['keepalived a', startKeepalived(lab, 'a', { config: conf(KA_VRID, kaVip, lab.ip('b'), src) })],
     ['keepalived b', startKeepalived(lab, 'b', { config: conf(KA_VRID, kaVip, src) })],
@@ -63,8 +68,8 @@ t.test('equal priority, unicast_src_ip not the primary: one master, the one keep
   ]
   for (const [, d] of daemons) t.teardown(() => d.stop('SIGKILL'))
 
-  // Both start BACKUP at the same priority; after the first Master_Down_Interval both
-  // may claim MASTER for an instant, then the lower source address yields.
+  for (const [, d] of daemons) await d.waitForLog(/\(VI_1\) Entering MASTER STATE/, 20_000)
+  await setPort(lab, 'a', 'eth0', true)
   for (const vip of [kaVip, vdVip]) await waitFor(`one holder of ${vip}`, async () => (await holders(lab, ['a', 'b'], vip)).length === 1 || undefined, 20_000, 100)
   await new Promise((r) => setTimeout(r, 3000))
   const [ka, vd] = [await sampleHolders(lab, kaVip, 4000), await sampleHolders(lab, vdVip, 4000)]
