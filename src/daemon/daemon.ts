@@ -12,7 +12,7 @@
  * An exception inside a core step is fatal (see `failed`): the core updates its
  * records in place, so a step that throws half-way leaves a state whose actions
  * were never carried out (MASTER without its VIPs, say). The daemon sends
- * priority 0 for the instances the core had as MASTER, removes every configured
+ * priority 0 for the instances whose VIPs it holds, removes every configured
  * VIP, ignores all further events and lets run.ts exit with 70 (keepalived's
  * KEEPALIVED_EXIT_PROGRAM_ERROR), so that systemd (Restart=on-failure) starts a
  * clean process. See docs/architecture.md, "A step that throws".
@@ -87,6 +87,8 @@ export class Daemon {
   readonly drops = new DropCounters()
   readonly #dropLog = new RateLimiter(DROP_LOG_WINDOW_MS)
   readonly #startedAtIso = new Date().toISOString()
+  /** The VIPs each instance holds per the VIP actions carried out, whatever the core says now. */
+  readonly #holding = new Map<string, Set<string>>()
   /** The error of a step that threw; from then on every event is ignored. */
   #failure: Error | undefined
   #announceFailure!: (err: Error) => void
@@ -209,8 +211,9 @@ export class Daemon {
   /**
    * A step threw: its changes may be half-applied and its actions are lost, so
    * the core can no longer be trusted. Release what a clean stop would release,
-   * without asking the core (priority 0 where it had MASTER, every configured VIP
-   * removed, timers off), then announce the failure.
+   * from what the daemon itself carried out (priority 0 for each instance that
+   * holds VIPs, every configured VIP removed, timers off), then announce
+   * the failure.
    */
   #fail(err: Error, during: string): void {
     this.#failure = err
@@ -219,8 +222,9 @@ export class Daemon {
     this.log.fatal({ err }, `internal error while handling ${during}: ${err.message} - releasing VIPs and exiting (code ${EXIT_INTERNAL_ERROR}) so that a clean vrrpd takes over`)
     for (const inst of this.#config.instances) {
       try {
-        const core = this.#router?.instances.get(inst.name)
-        if (core?.state === 'MASTER') this.#sendAdvert({ type: 'sendAdvert', instance: inst.name, advert: { ...core.advertTemplate, priority: 0 } })
+        // The advert template is built once per instance and never changed by a step.
+        const template = this.#router?.instances.get(inst.name)?.advertTemplate
+        if (template && (this.#holding.get(inst.name)?.size ?? 0) > 0) this.#sendAdvert({ type: 'sendAdvert', instance: inst.name, advert: { ...template, priority: 0 } })
       } catch (sendErr) {
         this.log.error({ err: sendErr }, `(${inst.name}) cannot send priority 0 while failing`)
       }
@@ -251,9 +255,14 @@ export class Daemon {
         return this.#timers.arm(action.instance, action.at)
       case 'cancelTimer':
         return this.#timers.cancel(action.instance)
-      case 'addVips':
+      case 'addVips': {
+        const held = this.#holding.get(action.instance) ?? new Set<string>()
+        for (const v of action.vips) held.add(`${v.address}/${v.prefixLength}@${v.dev}`)
+        this.#holding.set(action.instance, held)
         return this.#vipWork.add(action.instance, action.vips)
+      }
       case 'removeVips':
+        for (const v of action.vips) this.#holding.get(action.instance)?.delete(`${v.address}/${v.prefixLength}@${v.dev}`)
         return this.#vipWork.remove(action.instance, action.vips)
       case 'sendGarp':
         return this.#vipWork.garp(action.instance, action.vips, action.repeat, action.intervalMs)
