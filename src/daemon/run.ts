@@ -73,8 +73,9 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     return 1
   }
 
-  // A bug of ours must not drop the VIP by killing the process: log it loudly and
-  // keep serving (the core's state is only changed by complete steps).
+  // A bug of ours outside a core step (in an I/O callback) loses at most that one
+  // action; the core's state is intact, so log it loudly and keep serving. A step
+  // that throws is another matter: see Daemon.failed below.
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (uncaught exception); vrrpd keeps running'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'internal error (unhandled rejection); vrrpd keeps running'))
 
@@ -139,12 +140,16 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     void daemon.failed.then(() => {
       if (stopping) return
       stopping = true
+      announceStates = false
+      systemd.stopping()
       serial(async () => {
+        await metrics?.close()
         await daemon.stop()
         await ports.closeFifo()
         await control?.close()
         releasePidFile(pidFile)
         log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)
+        systemd.close()
         resolve(EXIT_INTERNAL_ERROR)
       })
     })
