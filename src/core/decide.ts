@@ -36,7 +36,7 @@ import { groupFaultCause, groupOf, memberNotReadyForMaster } from './sync-group.
 import { transition } from './transition.js'
 
 /** Why the instance must be in FAULT, or undefined: its own reasons, or its sync group's. */
-export function faultCause(ctx: StepContext, inst: InstanceState): string | undefined {
+function faultCause(ctx: StepContext, inst: InstanceState): string | undefined {
   if (inst.ownFault) return inst.faultReason
   const group = groupOf(ctx, inst)
   return group ? groupFaultCause(ctx, group, inst) : undefined

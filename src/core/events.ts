@@ -76,7 +76,7 @@ export function handleTimer(ctx: StepContext, inst: InstanceState): void {
 }
 
 /** Recompute priority and fault of one instance and act on the changes. */
-export function reassess(ctx: StepContext, inst: InstanceState): void {
+function reassess(ctx: StepContext, inst: InstanceState): void {
   const { oldPriority, oldFault } = refreshHealth(inst, ctx.router)
   if (inst.effectivePriority !== oldPriority) {
     log(ctx, 'info', `Changing effective priority from ${oldPriority} to ${inst.effectivePriority}`, inst.name)

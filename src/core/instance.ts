@@ -21,7 +21,7 @@ export function bindingsOf(cfg: { trackScripts: VrrpInstance['trackScripts']; tr
 }
 
 /** The VIPs carried in adverts: `virtual_ipaddress` of the instance's family (not the excluded ones). */
-export function advertisedVips(cfg: VrrpInstance): VipEntry[] {
+function advertisedVips(cfg: VrrpInstance): VipEntry[] {
   return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family)
 }
 

@@ -28,7 +28,7 @@ function sameAddressSet(advertised: readonly string[], ours: readonly string[]):
 }
 
 /** The config checks, in RFC 3768 7.1 order; undefined = accept. */
-export function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejection | undefined {
+function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejection | undefined {
   const cfg = inst.config
   const mine = inst.advertTemplate
   if (advert.version !== cfg.version) {
