@@ -85,13 +85,22 @@ t.test('a step that throws: vrrpd releases and exits 70, the peer takes over; re
   const child = readFileSync(join(ka.dir, 'keepalived_vrrp.pid'), 'utf8').trim()
   await lab.exec('a', 'kill', ['-9', child])
   await ka.waitForLog(/VRRP child process\(\d+\) died: Respawning/, 10_000, killed)
-  await ka.waitForLog(/\(VI_2\) Entering BACKUP STATE/, 10_000, killed)
+  // The dead child left its VIP; the new one finds it at start and removes it
+  // (vrrp.c vrrp_restore_interfaces_startup) before it enters BACKUP.
+  const kaCleared = await ka.waitForLog(/\(VI_2\) removing VIPs\./, 10_000, killed)
+  const kaBackup = await ka.waitForLog(/\(VI_2\) Entering BACKUP STATE/, 10_000, killed)
+  t.ok(kaCleared.at <= kaBackup.at, 'keepalived: the stale VIP is removed at start, before BACKUP')
 
-  // vrrpd restarted, as systemd would (Restart=on-failure), with the script healthy.
+  // vrrpd restarted, as systemd would (Restart=on-failure), with the script healthy,
+  // and with its VIP planted back on a, as a vrrpd killed with -9 would have left it.
   rmSync(flag)
+  await lab.exec('a', 'ip', ['addr', 'add', `${vdVip}/24`, 'dev', 'eth0'])
   const restarted = vrrpdWith(lab, 'a', vdConf, false)
   t.teardown(() => restarted.stop('SIGKILL'))
-  await restarted.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 15_000)
+  // (the wording is vrrpd's; keepalived says "(VI_1) removing VIPs.")
+  const vdCleared = await restarted.waitForLog(new RegExp(`leftover VIP ${vdVip.replaceAll('.', '\\.')}\\b|\\(VI_1\\) removing VIPs\\.`), 15_000)
+  const vdBackup = await restarted.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 15_000)
+  t.ok(vdCleared.at <= vdBackup.at, 'vrrpd: the stale VIP is removed at start, before BACKUP, as keepalived does')
   // Both preempt b (150 > 100) after Master_Down_Interval.
   await restarted.waitForLog(/\(VI_1\) Entering MASTER STATE/, 15_000)
   await ka.waitForLog(/\(VI_2\) Entering MASTER STATE/, 15_000, killed)
