@@ -60,7 +60,10 @@ function enterMaster(ctx: StepContext, inst: InstanceState): void {
   if (cfg.garp.masterRefreshMs > 0 && vips.length > 0) inst.garpRefreshAt = now + cfg.garp.masterRefreshMs
 }
 
-/** Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown), then drop the VIPs. */
+/**
+ * Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown; for FAULT, keepalived's
+ * vrrp_state_leave_master), then drop the VIPs.
+ */
 function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean): void {
   if (sendPriorityZero) sendAdvert(ctx, inst, 0)
   const vips = allVips(inst.config)
