@@ -8,7 +8,7 @@
 //   than in the first third after a warm-up (RSS within 5 MB, fds within 2);
 // - no moment with 0 or 2 holders lasting longer than 3 advert intervals once a
 //   fault has settled (the fault's action complete).
-//   node bench/soak.mjs [--seconds 600] [--out FILE | --no-write]   (root, after npm run build)
+//   node bench/soak.mjs [--seconds 600] [--gap 15] [--out FILE | --no-write]   (root, after npm run build)
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -20,6 +20,8 @@ import { startDaemon } from '../dist/lab/daemon.js'
 const args = process.argv.slice(2)
 const option = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt)
 const SECONDS = Number(option('--seconds', 600))
+/** Faults come every GAP to 2*GAP seconds. */
+const GAP = Number(option('--gap', 15))
 const ADVERT_MS = 1000
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const VRRPD_MAIN = join(ROOT, 'dist', 'main.js')
@@ -146,7 +148,7 @@ async function main() {
       }
     })()
     while (now() < end - 30_000) {
-      await sleep(15_000 + Math.random() * 15_000)
+      await sleep((GAP + Math.random() * GAP) * 1000)
       const name = pick(Object.keys(faults))
       const current = (await holders())[0] ?? pick(['a', 'b'])
       const target = name === 'VIP deleted' || name === 'interface recycle' || name === 'kill -9 and restart' || name === 'link flap' ? current : pick(['a', 'b'])
@@ -184,7 +186,7 @@ async function main() {
   const verdict = growthOk && violations.length === 0 ? 'PASS' : 'FAIL'
   const commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
   const md = [
-    `# Soak: vrrpd pair under random faults, ${SECONDS} s`,
+    `# Soak: vrrpd pair under random faults, ${SECONDS} s, a fault every ${GAP}-${2 * GAP} s`,
     '',
     `Commit ${commit}, ${new Date().toISOString()}, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
     '',
