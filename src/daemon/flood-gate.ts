@@ -12,7 +12,8 @@
  * counted exactly up to a small number, then estimated in a fixed-size bitmap
  * (linear counting), never kept in a map that grows with the flood.
  * The line budget is bounded too: at most `firstLines` immediate lines and
- * `summaryLines` (+1 for the rest) summaries per window, across all kinds.
+ * `summaryLines` (+1 for the rest) summaries per window, across all kinds: by
+ * default 10 + 5 per 10 s, 90 a minute at most.
  */
 
 /** A kind of packet-caused line: what its summary says and which instance it belongs to. */
@@ -106,8 +107,8 @@ export class FloodGate {
   constructor(opts: FloodGateOptions) {
     this.windowMs = opts.windowMs
     this.#maxKinds = opts.maxKinds ?? 64
-    this.#firstLines = opts.firstLines ?? 5
-    this.#summaryLines = opts.summaryLines ?? 5
+    this.#firstLines = opts.firstLines ?? 10
+    this.#summaryLines = opts.summaryLines ?? 4
     this.#firstLeft = this.#firstLines
   }
 

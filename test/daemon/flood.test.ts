@@ -118,6 +118,6 @@ t.test('memory does not grow with the number of spoofed sources or VRIDs', async
   const grown = process.memoryUsage().heapUsed - base
   t.ok(grown < 4 * 1024 * 1024, `heap grew ${(grown / 1024).toFixed(0)} KiB over 408k packets from 408k sources`)
   const perWindow = warnOrWorse(lines).length / 5
-  t.ok(perWindow <= 11, `at most 11 WARN lines per 10 s window (${perWindow})`)
+  t.ok(perWindow <= 15, `at most 15 WARN lines per 10 s window (${perWindow})`)
   await daemon.stop()
 })
