@@ -206,7 +206,7 @@ export class Daemon {
       for (current = this.#queue.shift(); current; current = this.#queue.shift()) {
         const { router, actions } = stepRouter(this.#router!, current, this.ports.clock.now())
         this.#router = router
-        this.#execute(e.type === 'advertReceived' ? this.#gateAdvertLines(e.source, actions) : actions)
+        this.#execute(current.type === 'advertReceived' ? this.#gateAdvertLines(current.source, actions) : actions)
       }
     } catch (err) {
       this.#fail(err instanceof Error ? err : new Error(String(err)), current?.type ?? event.type)
