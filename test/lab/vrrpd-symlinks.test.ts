@@ -29,12 +29,18 @@ function argv(kind: 'keepalived' | 'vrrpd', conf: string, pid: string): string[]
 function startPrivateTmp(lab: Lab, host: string, name: string, setup: string, cmd: string[], keep = false): LoggedProcess {
   const run = keep ? '"$@" & echo "child $!"; wait $!; echo "exit $?"; exec sleep 60' : 'exec "$@"'
   const script = `set -e; mount -t tmpfs -o mode=1777 tmpfs /tmp; ${setup}; set +e; ${run}`
-  return new LoggedProcess(name, lab.spawn(host, 'unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...cmd], { env: { ...process.env, TMPDIR: '/tmp' } }))
+  return new LoggedProcess(name, lab.spawn(host, 'unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...cmd], { env: daemonEnv() }))
 }
 
 /** Runs `cmd` in the mount namespace of `pid` (to look at its private /tmp). */
 async function inMounts(lab: Lab, host: string, pid: number, cmd: string[]): Promise<string> {
   return (await lab.exec(host, 'nsenter', ['-t', String(pid), '-m', ...cmd], { allowFail: true })).stdout
+}
+
+/** The test runner's environment without its loader hooks (NODE_OPTIONS): the daemons need none. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _hooks, ...env } = process.env
+  return { ...env, TMPDIR: '/tmp' }
 }
 
 const VICTIM = 'echo "root:*:19000:0:99999:7:::" > /tmp/victim; chmod 600 /tmp/victim'
@@ -70,7 +76,9 @@ t.test('planted symbolic links: pid file and dump temporaries, vrrpd against kee
     // 2. The dumps' old predictable temporaries are planted links; then SIGUSR1 and SIGUSR2.
     const runner = startPrivateTmp(lab, host, `${kind}-dump`, `${VICTIM}; mkdir -p /tmp/run`, argv(kind, conf, '/tmp/run/daemon.pid'))
     t.teardown(() => runner.stop('SIGTERM', 5000))
-    await waitFor(`${kind} to start`, () => runner.lines.some((l) => /Entering (BACKUP|MASTER) STATE/.test(l.text)), 20_000, 100)
+    await waitFor(`${kind} to start`, () => runner.lines.some((l) => /Entering (BACKUP|MASTER) STATE/.test(l.text)), 30_000, 100).catch((e: Error) => {
+      throw new Error(`${e.message}: ${runner.lines.map((l) => l.text).join(' | ')}`)
+    })
     const pid = runner.child.pid!
     const pids = [pid, ...(await inMounts(lab, host, pid, ['sh', '-c', `cat /tmp/run/daemon.pid.vrrp 2>/dev/null || true`])).split('\n').filter(Boolean).map(Number)]
     const links = pids.flatMap((p) => ['data', 'stats', 'json'].map((k) => `ln -sf /tmp/victim /tmp/keepalived.${k}.${p}.tmp`)).join('; ')
