@@ -41,6 +41,8 @@ export interface DaemonPorts {
   links: Links
   addresses: AddressManager
   garp: GarpSender
+  /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
+  na?: GarpSender
   notify: NotifyRunner
   createScriptTracker(): ScriptTracker
   createFileTracker(): FileTracker
@@ -90,6 +92,7 @@ export class Daemon {
     this.#vipWork = new VipWorker({
       addresses: ports.addresses,
       garp: ports.garp,
+      ...(ports.na ? { na: ports.na } : {}),
       iface: (name) => this.#ifaces.get(name),
       log,
       limiter: this.#dropLog,
@@ -137,6 +140,7 @@ export class Daemon {
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
     this.ports.garp.close()
+    this.ports.na?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */

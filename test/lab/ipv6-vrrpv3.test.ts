@@ -1,0 +1,152 @@
+// VRRPv3 over IPv6 (issue #10 "Must show"): vrrpd with vrrpd, and vrrpd with
+// keepalived 2.2.7 in both roles, in one lab: election, failover on a cut link,
+// failback on heal, the SIGTERM handover, and the client's `ip -6 neigh` entry
+// for the VIP following the master (unsolicited Neighbor Advertisements). A
+// third host's advert with hop limit 254 is dropped and counted by vrrpd, and
+// keepalived, beside it, rejects the same packet.
+import t, { type Test } from 'tap'
+import type { Daemon } from '../../src/lab/daemon.js'
+import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
+import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
+import { renderKeepalivedConf, startKeepalived } from '../helpers/keepalived.js'
+import { encodeAdvert, VRRP_MULTICAST_IPV6 } from '../../src/protocol/index.js'
+
+const MASTER = /\(VI_1\) Entering MASTER STATE/
+const BACKUP = /\(VI_1\) Entering BACKUP STATE/
+const BACKUP_INIT = /\(VI_1\) Entering BACKUP STATE \(init\)/
+const FAULT = /\(VI_1\) Entering FAULT STATE/
+const ELECTION_MS = 12_000
+/** Master_Down_Interval for priority 90 at 1 s (RFC 9568 6.1): 3 s + skew (256-90)/256 s. */
+const MASTER_DOWN_90_MS = 3000 + Math.round(((256 - 90) / 256) * 1000)
+const INJECTOR = new URL('../helpers/ipv6-injector.ts', import.meta.url).pathname
+
+type Kind = 'vrrpd' | 'keepalived'
+
+/** fd00:X:Y::100 in the lab's IPv6 /64. */
+function vipOf(lab: Lab): string {
+  return lab.ip6('a').replace(/::[0-9a-f]+$/, '::100')
+}
+
+function conf(lab: Lab, host: string, priority: number, vip: string): string {
+  return renderKeepalivedConf({ iface: lab.iface(host), priority, vips: [`${vip}/64`], version: 3 })
+}
+
+async function hasVip6(lab: Lab, host: string, vip: string): Promise<boolean> {
+  const r = await lab.exec(host, 'ip', ['-6', '-o', 'addr', 'show', 'dev', lab.iface(host)])
+  return r.stdout.includes(` ${vip}/`)
+}
+
+async function holders(lab: Lab, vip: string): Promise<string[]> {
+  const out: string[] = []
+  for (const h of ['a', 'b']) if (await hasVip6(lab, h, vip)) out.push(h)
+  return out
+}
+
+function start(t: Test, lab: Lab, kind: Kind, host: string, priority: number, vip: string): Daemon {
+  const config = conf(lab, host, priority, vip)
+  const d = kind === 'vrrpd' ? startVrrpd(lab, host, { config }) : startKeepalived(lab, host, { config })
+  t.teardown(() => d.stop('SIGTERM', 3000))
+  return d
+}
+
+/** Waits for `master` MASTER with the VIP and `backup` in `backupState` without it. */
+async function settled(t: Test, lab: Lab, vip: string, master: Daemon, backup: Daemon | undefined, label: string, backupState = 'BACKUP'): Promise<void> {
+  await waitFor(
+    label,
+    async () => master.state() === 'MASTER' && (!backup?.proc.running || backup.state() === backupState) && (await holders(lab, vip)).join() === master.host,
+    ELECTION_MS,
+    50,
+  )
+  t.pass(`${label}: ${master.kind}@${master.host} MASTER with the VIP${backup?.proc.running ? `, ${backup.kind}@${backup.host} ${backupState} without it` : ''}`)
+}
+
+/** The client's entry for the VIP must come to show `host`'s MAC (unsolicited NA, RFC 9568 8.1.2). */
+async function neighbourMoves(t: Test, lab: Lab, vip: string, host: string, label: string): Promise<void> {
+  await waitFor(`${label}: client neighbour entry -> ${host}`, async () => (await lab.neighbour('client', vip)) === lab.mac(host), 5000, 50)
+  t.pass(`${label}: the client's ip -6 neigh entry for the VIP is ${host}'s MAC`)
+}
+
+/** Election, cut, heal, SIGTERM handover between `hiKind` on a (priority 100) and `loKind` on b (90). */
+async function scenario(t: Test, lab: Lab, hiKind: Kind, loKind: Kind, extra?: (hi: Daemon, lo: Daemon) => Promise<void>): Promise<void> {
+  const vip = vipOf(lab)
+  const tag = `${hiKind} 100 / ${loKind} 90`
+  t.teardown(() => lab.heal('a')) // a failed step must not leave the next scenario cut off
+  const hi = start(t, lab, hiKind, 'a', 100, vip)
+  await hi.waitForLog(BACKUP_INIT, 15_000)
+  const lo = start(t, lab, loKind, 'b', 90, vip)
+  // RFC 9568 6.4.2: the higher priority is master once Master_Down_Interval runs out.
+  await settled(t, lab, vip, hi, lo, `${tag}: election`)
+  t.notOk(lo.proc.find(MASTER), `${tag}: ${loKind} never became MASTER`)
+  // A neighbour entry to move: the client talks to the VIP (a refused TCP connect resolves it).
+  await waitFor(`${tag}: client resolves the VIP`, async () => {
+    await lab.exec('client', 'curl', ['-s', '-6', '--connect-timeout', '1', `http://[${vip}]:9/`], { allowFail: true })
+    return (await lab.neighbour('client', vip)) === lab.mac('a')
+  }, 5000, 100)
+  t.pass(`${tag}: the client resolves the VIP to a's MAC`)
+  if (extra) await extra(hi, lo)
+
+  // RFC 9568 6.4.2: no adverts from the master -> the backup takes over after Master_Down_Interval.
+  const cut = performance.now()
+  await lab.cut('a')
+  await hi.waitForLog(FAULT, 5000, cut)
+  await settled(t, lab, vip, lo, hi, `${tag}: a's link cut`, 'FAULT')
+  t.ok(lo.proc.find(MASTER, { since: cut })!.at - cut > MASTER_DOWN_90_MS - 1000 - 300, `${tag}: b waited out Master_Down_Interval (no priority 0 came)`)
+  await neighbourMoves(t, lab, vip, 'b', `${tag}: a's link cut`)
+
+  // Healed, a (preempt) takes the role back.
+  const heal = performance.now()
+  await lab.heal('a')
+  await hi.waitForLog(MASTER, ELECTION_MS, heal)
+  await settled(t, lab, vip, hi, lo, `${tag}: a's link healed`)
+  await neighbourMoves(t, lab, vip, 'a', `${tag}: a's link healed`)
+
+  // RFC 9568 6.4.3 (shutdown): priority 0, the backup takes over after Skew_Time.
+  const term = performance.now()
+  t.equal(await hi.stop('SIGTERM'), 0, `${tag}: ${hiKind} exits 0 on SIGTERM`)
+  const takeover = await lo.waitForLog(MASTER, 8000, term)
+  t.ok(takeover.at - term < MASTER_DOWN_90_MS, `${tag}: b took over before Master_Down_Interval (${Math.round(takeover.at - term)} ms): priority 0 honoured`)
+  await settled(t, lab, vip, lo, undefined, `${tag}: after SIGTERM to a`)
+  await neighbourMoves(t, lab, vip, 'b', `${tag}: after SIGTERM to a`)
+  t.equal(await lo.stop('SIGTERM'), 0, `${tag}: ${loKind} exits 0 on SIGTERM`)
+  t.same(await holders(lab, vip), [], `${tag}: no VIP left behind`)
+}
+
+/** Sends one VRRPv3 advert (VRID 51, priority 255) from the client with `hopLimit`. */
+async function inject(lab: Lab, hopLimit: number, vip: string): Promise<void> {
+  const payload = encodeAdvert(
+    { version: 3, type: 1, virtualRouterId: 51, priority: 255, adverIntervalMs: 1000, authType: 0, authData: Buffer.alloc(0), ipAddresses: [vip], family: 6 },
+    { source: '::', destination: VRRP_MULTICAST_IPV6 },
+  )
+  const child = lab.node('client', INJECTOR, [lab.iface('client'), String(lab.ifindex('client')), String(hopLimit), payload.toString('hex')])
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  await new Promise((resolve) => child.on('exit', resolve))
+  if (!out.includes('"ok":true')) throw new Error(`injector failed: ${out}`)
+}
+
+t.test('VRRPv3 over IPv6: vrrpd/vrrpd and vrrpd/keepalived both ways', async (t) => {
+  if (!requireRoot(t)) return
+  const lab = await createLab(t, { hosts: ['a', 'b', 'client'], ipv6: true })
+
+  await t.test('vrrpd with vrrpd', (t) => scenario(t, lab, 'vrrpd', 'vrrpd'))
+
+  await t.test('vrrpd master, keepalived backup; hop limit 254 dropped and counted', (t) =>
+    scenario(t, lab, 'vrrpd', 'keepalived', async (hi, lo) => {
+      const before = await (hi as Vrrpd).status()
+      const ttlBefore = before.instances[0]!.stats.dropped.ttl ?? 0
+      const sent = performance.now()
+      // RFC 9568 7.1: a received advert whose hop limit is not 255 MUST be discarded.
+      await inject(lab, 254, vipOf(lab))
+      await lo.waitForLog(/\(VI_1\) invalid TTL\/HL\. Received 254 and expect 255/, 5000, sent)
+      t.pass('keepalived, beside vrrpd, got the packet and rejected its hop limit')
+      const counted = await waitFor('vrrpd to count the drop', async () => {
+        const n = (await (hi as Vrrpd).status()).instances[0]!.stats.dropped.ttl ?? 0
+        return n > ttlBefore && n
+      }, 5000, 50)
+      t.equal(counted, ttlBefore + 1, 'vrrpd counted one hop-limit drop (dropped.ttl)')
+      t.notOk(hi.proc.find(BACKUP, { since: sent }), 'vrrpd stayed MASTER: the priority-255 advert was not acted on')
+      t.equal(hi.state(), 'MASTER', 'vrrpd is still MASTER')
+    }))
+
+  await t.test('keepalived master, vrrpd backup', (t) => scenario(t, lab, 'keepalived', 'vrrpd'))
+})
