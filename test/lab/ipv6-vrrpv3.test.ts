@@ -10,6 +10,7 @@ import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
 import { renderKeepalivedConf, startKeepalived } from '../helpers/keepalived.js'
 import { encodeAdvert, VRRP_MULTICAST_IPV6 } from '../../src/protocol/index.js'
+import { captureIpv6, type Ipv6Advert, type Ipv6Na } from '../helpers/ipv6-wire.js'
 
 const MASTER = /\(VI_1\) Entering MASTER STATE/
 const BACKUP = /\(VI_1\) Entering BACKUP STATE/
@@ -67,10 +68,11 @@ async function neighbourMoves(t: Test, lab: Lab, vip: string, host: string, labe
 }
 
 /** Election, cut, heal, SIGTERM handover between `hiKind` on a (priority 100) and `loKind` on b (90). */
-async function scenario(t: Test, lab: Lab, hiKind: Kind, loKind: Kind, extra?: (hi: Daemon, lo: Daemon) => Promise<void>): Promise<void> {
+async function scenario(t: Test, lab: Lab, hiKind: Kind, loKind: Kind, extra?: (hi: Daemon, lo: Daemon) => Promise<void>): Promise<Record<Kind, { adverts: Set<string>; nas: Set<string> }>> {
   const vip = vipOf(lab)
   const tag = `${hiKind} 100 / ${loKind} 90`
   t.teardown(() => lab.heal('a')) // a failed step must not leave the next scenario cut off
+  const wire = await captureIpv6(lab, 'client')
   const hi = start(t, lab, hiKind, 'a', 100, vip)
   await hi.waitForLog(BACKUP_INIT, 15_000)
   const lo = start(t, lab, loKind, 'b', 90, vip)
@@ -109,6 +111,38 @@ async function scenario(t: Test, lab: Lab, hiKind: Kind, loKind: Kind, extra?: (
   await neighbourMoves(t, lab, vip, 'b', `${tag}: after SIGTERM to a`)
   t.equal(await lo.stop('SIGTERM'), 0, `${tag}: ${loKind} exits 0 on SIGTERM`)
   t.same(await holders(lab, vip), [], `${tag}: no VIP left behind`)
+  return checkWire(t, lab, await wire.stop(), { a: hiKind, b: loKind }, vip, tag)
+}
+
+async function linkLocal(lab: Lab, host: string): Promise<string> {
+  const r = await lab.exec(host, 'ip', ['-6', '-o', 'addr', 'show', 'dev', lab.iface(host), 'scope', 'link'])
+  return /inet6 (fe80::\S+)\//.exec(r.stdout)![1]!
+}
+
+/**
+ * Every advert from a and b: VRRPv3 to ff02::12 from the sender's link-local
+ * address (RFC 9568 5.1.2.1), hop limit 255 (5.1.2.3), traffic class 0xc0; every
+ * NA: from the VIP to ff02::1, hop limit 255, Override, the sender's MAC as
+ * target link-layer address (RFC 9568 8.1.2, RFC 4861 7.2.6). Returns each
+ * daemon's packets as role-free shapes, for comparing vrrpd with keepalived.
+ */
+async function checkWire(t: Test, lab: Lab, seen: { adverts: Ipv6Advert[]; nas: Ipv6Na[] }, kinds: Record<'a' | 'b', Kind>, vip: string, tag: string): Promise<Record<Kind, { adverts: Set<string>; nas: Set<string> }>> {
+  const shapes: Record<Kind, { adverts: Set<string>; nas: Set<string> }> = { vrrpd: { adverts: new Set(), nas: new Set() }, keepalived: { adverts: new Set(), nas: new Set() } }
+  for (const host of ['a', 'b'] as const) {
+    const mac = lab.mac(host)
+    const ll = await linkLocal(lab, host)
+    const adverts = seen.adverts.filter((p) => p.srcMac === mac)
+    // The kernel's own answers to the client's solicitations are not the daemon's.
+    const nas = seen.nas.filter((p) => p.srcMac === mac && !p.flags.includes('solicited'))
+    t.ok(adverts.length >= 2 && nas.length >= 1, `${tag}: ${kinds[host]}@${host}'s adverts (${adverts.length}) and NAs (${nas.length}) captured at the client`)
+    const badAdverts = adverts.filter((p) => p.hlim !== 255 || p.src !== ll || p.dst !== VRRP_MULTICAST_IPV6 || p.version !== 3 || p.vrid !== 51 || p.addrs.join() !== vip || p.tclass !== 0xc0)
+    t.same(badAdverts.map((p) => p.text), [], `${tag}: ${kinds[host]}@${host}: every advert VRRPv3 from its link-local ${ll} to ff02::12, hop limit 255, class 0xc0`)
+    const badNas = nas.filter((p) => p.hlim !== 255 || p.src !== vip || p.dst !== 'ff02::1' || p.dstMac !== '33:33:00:00:00:01' || p.target !== vip || p.flags !== 'override' || p.lladdr !== mac || !p.checksumOk)
+    t.same(badNas.map((p) => p.text), [], `${tag}: ${kinds[host]}@${host}: every NA from the VIP to ff02::1, hop limit 255, Override, its own MAC`)
+    for (const p of adverts) shapes[kinds[host]].adverts.add(JSON.stringify({ hlim: p.hlim, tclass: p.tclass, dst: p.dst, version: p.version, intvlCs: p.intvlCs, addrs: p.addrs }))
+    for (const p of nas) shapes[kinds[host]].nas.add(JSON.stringify({ hlim: p.hlim, src: p.src, dst: p.dst, dstMac: p.dstMac, target: p.target, flags: p.flags, checksumOk: p.checksumOk }))
+  }
+  return shapes
 }
 
 /** Sends one VRRPv3 advert (VRID 51, priority 255) from the client with `hopLimit`. */
@@ -128,10 +162,11 @@ t.test('VRRPv3 over IPv6: vrrpd/vrrpd and vrrpd/keepalived both ways', async (t)
   if (!requireRoot(t)) return
   const lab = await createLab(t, { hosts: ['a', 'b', 'client'], ipv6: true })
 
-  await t.test('vrrpd with vrrpd', (t) => scenario(t, lab, 'vrrpd', 'vrrpd'))
+  await t.test('vrrpd with vrrpd', async (t) => void (await scenario(t, lab, 'vrrpd', 'vrrpd')))
 
-  await t.test('vrrpd master, keepalived backup; hop limit 254 dropped and counted', (t) =>
-    scenario(t, lab, 'vrrpd', 'keepalived', async (hi, lo) => {
+  let shapes: Record<Kind, { adverts: Set<string>; nas: Set<string> }> | undefined
+  await t.test('vrrpd master, keepalived backup; hop limit 254 dropped and counted', async (t) => {
+    shapes = await scenario(t, lab, 'vrrpd', 'keepalived', async (hi, lo) => {
       const before = await (hi as Vrrpd).status()
       const ttlBefore = before.instances[0]!.stats.dropped.ttl ?? 0
       const sent = performance.now()
@@ -146,7 +181,19 @@ t.test('VRRPv3 over IPv6: vrrpd/vrrpd and vrrpd/keepalived both ways', async (t)
       t.equal(counted, ttlBefore + 1, 'vrrpd counted one hop-limit drop (dropped.ttl)')
       t.notOk(hi.proc.find(BACKUP, { since: sent }), 'vrrpd stayed MASTER: the priority-255 advert was not acted on')
       t.equal(hi.state(), 'MASTER', 'vrrpd is still MASTER')
-    }))
+    })
+  })
 
-  await t.test('keepalived master, vrrpd backup', (t) => scenario(t, lab, 'keepalived', 'vrrpd'))
+  await t.test('keepalived master, vrrpd backup', async (t) => {
+    const swapped = await scenario(t, lab, 'keepalived', 'vrrpd')
+    // Same packets from both daemons, in both roles: adverts and NAs alike field by field.
+    for (const kind of ['vrrpd', 'keepalived'] as const) {
+      for (const what of ['adverts', 'nas'] as const) {
+        const all = [...(shapes?.[kind][what] ?? []), ...swapped[kind][what]]
+        shapes![kind][what] = new Set(all)
+      }
+    }
+    t.same([...shapes!.vrrpd.adverts].sort(), [...shapes!.keepalived.adverts].sort(), "vrrpd's adverts look like keepalived's (hop limit, class, destination, version, interval, addresses)")
+    t.same([...shapes!.vrrpd.nas].sort(), [...shapes!.keepalived.nas].sort(), "vrrpd's NAs look like keepalived's (hop limit, source, destination, target, flags)")
+  })
 })
