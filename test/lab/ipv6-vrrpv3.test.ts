@@ -28,8 +28,9 @@ function vipOf(lab: Lab): string {
   return lab.ip6('a').replace(/::[0-9a-f]+$/, '::100')
 }
 
-function conf(lab: Lab, host: string, priority: number, vip: string): string {
-  return renderKeepalivedConf({ iface: lab.iface(host), priority, vips: [`${vip}/64`], version: 3 })
+function conf(lab: Lab, host: string, priority: number, vip: string, unicastPeer?: string): string {
+  const extra = unicastPeer ? [`unicast_src_ip ${lab.ip6(host)}`, 'unicast_peer {', `  ${lab.ip6(unicastPeer)}`, '}'] : []
+  return renderKeepalivedConf({ iface: lab.iface(host), priority, vips: [`${vip}/64`], version: 3, extra })
 }
 
 async function hasVip6(lab: Lab, host: string, vip: string): Promise<boolean> {
@@ -43,8 +44,8 @@ async function holders(lab: Lab, vip: string): Promise<string[]> {
   return out
 }
 
-function start(t: Test, lab: Lab, kind: Kind, host: string, priority: number, vip: string): Daemon {
-  const config = conf(lab, host, priority, vip)
+function start(t: Test, lab: Lab, kind: Kind, host: string, priority: number, vip: string, unicastPeer?: string): Daemon {
+  const config = conf(lab, host, priority, vip, unicastPeer)
   const d = kind === 'vrrpd' ? startVrrpd(lab, host, { config }) : startKeepalived(lab, host, { config })
   t.teardown(() => d.stop('SIGTERM', 3000))
   return d
@@ -195,5 +196,27 @@ t.test('VRRPv3 over IPv6: vrrpd/vrrpd and vrrpd/keepalived both ways', async (t)
     }
     t.same([...shapes!.vrrpd.adverts].sort(), [...shapes!.keepalived.adverts].sort(), "vrrpd's adverts look like keepalived's (hop limit, class, destination, version, interval, addresses)")
     t.same([...shapes!.vrrpd.nas].sort(), [...shapes!.keepalived.nas].sort(), "vrrpd's NAs look like keepalived's (hop limit, source, destination, target, flags)")
+  })
+
+  // unicast_peer over IPv6: adverts go to the peer's global address from unicast_src_ip.
+  await t.test('unicast_peer: vrrpd and keepalived over IPv6 unicast', async (t) => {
+    const vip = vipOf(lab)
+    const capture = await captureIpv6(lab, 'b')
+    let v = start(t, lab, 'vrrpd', 'a', 100, vip, 'b')
+    await v.waitForLog(BACKUP_INIT, 15_000)
+    const k = start(t, lab, 'keepalived', 'b', 90, vip, 'a')
+    await settled(t, lab, vip, v, k, 'unicast: vrrpd 100 / keepalived 90')
+    const term = performance.now()
+    t.equal(await v.stop('SIGTERM'), 0, 'unicast: vrrpd exits 0 on SIGTERM')
+    const takeover = await k.waitForLog(MASTER, 8000, term)
+    t.ok(takeover.at - term < MASTER_DOWN_90_MS, `unicast: keepalived took over on vrrpd's priority 0 (${Math.round(takeover.at - term)} ms)`)
+    await settled(t, lab, vip, k, undefined, 'unicast: after SIGTERM to vrrpd')
+    v = start(t, lab, 'vrrpd', 'a', 100, vip, 'b')
+    await settled(t, lab, vip, v, k, 'unicast: vrrpd restarted (preempt)')
+    t.match(k.proc.text(), /\(VI_1\) Master received advert from \S+ with higher priority 100, ours 90/, "keepalived yielded to vrrpd's unicast advert")
+    const seen = (await capture.stop()).adverts.filter((p) => p.srcMac === lab.mac('a'))
+    t.ok(seen.length >= 2, `unicast: vrrpd's adverts captured at b (${seen.length})`)
+    t.same(seen.filter((p) => p.src !== lab.ip6('a') || p.dst !== lab.ip6('b')).map((p) => p.text), [], 'unicast: every advert from unicast_src_ip to the peer')
+    await Promise.all([v.stop('SIGTERM'), k.stop('SIGTERM')])
   })
 })
