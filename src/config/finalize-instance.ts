@@ -151,6 +151,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     virtualIpAddresses: d.vips.map(withDev),
     virtualIpAddressesExcluded: d.vipsExcluded.map(withDev),
     virtualRoutes: d.virtualRoutes,
+    virtualRouteEntries: d.virtualRouteEntries,
     trackScripts: resolveTrackRefs(d.name, 'track script', d.trackScripts, ctx.scriptWeight, sink),
     trackInterfaces,
     trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),

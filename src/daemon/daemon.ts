@@ -32,6 +32,8 @@ import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
+import { RouteWorker } from './route-worker.js'
+import type { RouteManager } from '../io/netlink-routes.js'
 import { Trackers } from './trackers.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
@@ -43,6 +45,8 @@ export interface DaemonPorts {
   garp: GarpSender
   /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
   na?: GarpSender
+  /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
+  routes?: RouteManager
   notify: NotifyRunner
   createScriptTracker(): ScriptTracker
   createFileTracker(): FileTracker
@@ -73,6 +77,7 @@ export class Daemon {
   /** The primary address last given to the core, per interface and family. */
   readonly #reported = new Map<string, string | undefined>()
   readonly #vipWork: VipWorker
+  readonly #routeWork: RouteWorker | undefined
   readonly #queue: Event[] = []
   #dispatching = false
   readonly #trackers: Trackers
@@ -99,6 +104,7 @@ export class Daemon {
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
     })
+    this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
   }
 
   get config(): Config {
@@ -132,6 +138,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.dispatch({ type: 'shutdown' })
     await this.#vipWork.settle()
+    await this.#routeWork?.settle()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
@@ -141,6 +148,7 @@ export class Daemon {
     this.#transports.clear()
     this.ports.garp.close()
     this.ports.na?.close()
+    this.ports.routes?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
@@ -218,7 +226,7 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
-        return
+        return this.#routeWork?.stateChanged(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
         logger[action.level](action.message)

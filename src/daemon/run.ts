@@ -11,6 +11,7 @@ import { createAddressManager } from '../io/address-manager.js'
 import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { createNaSender } from '../io/na-sender.js'
+import { createRouteManager } from '../io/netlink-routes.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
@@ -140,6 +141,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
+    routes: createRouteManager({ log }),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: () =>
       createScriptTracker({

@@ -1,6 +1,7 @@
 /** `vrrp_instance NAME { ... }`: what each keyword records, before defaults and checks. */
-import type { AuthSettings, GarpSettings, NotifyScripts, SourceRef, UnicastPeer, VipEntry } from '../model.js'
+import type { AuthSettings, GarpSettings, NotifyScripts, RouteEntry, SourceRef, UnicastPeer, VipEntry } from '../model.js'
 import { parseIp, parseVipBlock } from '../address.js'
+import { parseRoute } from '../route.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, arg, flagArg, intArg, needArg, restOfLine, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
 import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
@@ -24,6 +25,7 @@ export interface InstanceDraft {
   vips: VipEntry[]
   vipsExcluded: VipEntry[]
   virtualRoutes: string[]
+  virtualRouteEntries: RouteEntry[]
   trackScripts: TrackRefDraft[]
   trackInterfaces: TrackRefDraft[]
   trackFiles: TrackRefDraft[]
@@ -44,7 +46,7 @@ export interface InstanceDraft {
 
 export function newInstance(name: string, at: SourceRef): InstanceDraft {
   return {
-    name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [],
+    name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [], virtualRouteEntries: [],
     trackScripts: [], trackInterfaces: [], trackFiles: [], unicastPeers: [], useVmac: false, garp: {},
     notify: {}, dontTrackPrimary: false, v3ChecksumPseudoHeader: true,
   }
@@ -188,8 +190,9 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
   virtual_ipaddress_excluded: (n, d, ctx) => {
     d.vipsExcluded = parseVipBlock(n, ctx)
   },
-  virtual_routes: (n, d) => {
+  virtual_routes: (n, d, ctx) => {
     d.virtualRoutes = (n.children ?? []).map((c) => c.text)
+    d.virtualRouteEntries = (n.children ?? []).flatMap((c) => parseRoute([c.keyword, ...c.args.map((a) => a.text)], c.at, ctx) ?? [])
   },
   ...TRACK_KEYWORDS,
   unicast_src_ip: (n, d, ctx) => {
