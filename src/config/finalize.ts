@@ -142,6 +142,7 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     instances,
     syncGroups: groups,
     staticIpAddresses: p.staticIpAddresses,
+    staticRoutes: p.staticRoutes,
     ignored: p.ignored,
   }
 }

@@ -56,6 +56,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     instances: [],
     syncGroups: [],
     staticIpAddresses: [],
+    staticRoutes: [],
     ignored: [],
   }
   if (sink.items.some((d) => d.severity === 'fatal')) {

@@ -250,6 +250,8 @@ export interface Config {
   instances: VrrpInstance[]
   syncGroups: SyncGroup[]
   staticIpAddresses: VipEntry[]
+  /** static_routes: set at start, kept while vrrpd runs, removed at stop (keepalived). */
+  staticRoutes?: RouteEntry[]
   ignored: IgnoredItem[]
 }
 

@@ -33,6 +33,7 @@ import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
+import { StaticEntries } from './static-entries.js'
 import type { RouteManager } from '../io/netlink-routes.js'
 import { Trackers } from './trackers.js'
 import { InstanceTimers } from './instance-timers.js'
@@ -78,6 +79,7 @@ export class Daemon {
   readonly #reported = new Map<string, string | undefined>()
   readonly #vipWork: VipWorker
   readonly #routeWork: RouteWorker | undefined
+  readonly #static: StaticEntries
   readonly #queue: Event[] = []
   #dispatching = false
   readonly #trackers: Trackers
@@ -104,6 +106,7 @@ export class Daemon {
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
     })
+    this.#static = new StaticEntries({ addresses: ports.addresses, ...(ports.routes ? { routes: ports.routes } : {}), log })
     this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
   }
 
@@ -127,6 +130,7 @@ export class Daemon {
   async start(): Promise<void> {
     await this.#refreshInterfaces(referencedInterfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
+    await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
     this.#watch(referencedInterfaces(this.#config))
@@ -139,6 +143,7 @@ export class Daemon {
     this.dispatch({ type: 'shutdown' })
     await this.#vipWork.settle()
     await this.#routeWork?.settle()
+    await this.#static.stop()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
@@ -167,6 +172,7 @@ export class Daemon {
     await this.#trackers.stop()
     this.#trackers.start(config)
     await this.#vipWork.settle()
+    await this.#static.reload(config)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))

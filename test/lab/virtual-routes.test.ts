@@ -97,3 +97,47 @@ t.test('virtual_routes follow the master: vrrpd and keepalived install the same 
   await v.stop('SIGTERM')
   t.same(await routes(lab, 'a'), [], 'stopped: vrrpd left no route behind')
 })
+
+// static_ipaddress / static_routes: set at start whatever the state, kept across
+// state changes, removed at stop; vrrpd beside keepalived, one on each host.
+t.test('static_ipaddress and static_routes: set at start, kept, removed at stop, as keepalived', async (t) => {
+  if (!requireRoot(t)) return
+  const lab = await createLab(t, { hosts: ['a', 'b'] })
+  const all: Daemon[] = []
+  t.teardown(() => Promise.all(all.map((d) => d.stop('SIGTERM', 3000))))
+  const STATIC = /198\.18\.0\.0\/16|198\.19\.0\.0\/16/
+  const staticConf = (host: string, own: number, priority: number): string =>
+    [
+      'static_ipaddress {',
+      `  ${lab.address(own)}/24 dev eth0`,
+      '}',
+      'static_routes {',
+      `  198.18.0.0/16 via ${lab.address(1)} dev eth0`,
+      '  blackhole 198.19.0.0/16',
+      '}',
+      conf(lab, host, priority),
+    ].join('\n')
+  const state = async (host: string, own: number): Promise<{ address: boolean; routes: string[] }> => {
+    const addr = await lab.exec(host, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'])
+    const r = await lab.exec(host, 'ip', ['-o', 'route', 'show', 'table', 'all'])
+    return { address: addr.stdout.includes(` ${lab.address(own)}/24`), routes: r.stdout.split('\n').filter((l) => STATIC.test(l)).map((l) => l.trim().replace(/\s+/g, ' ')).sort() }
+  }
+
+  const v = startVrrpd(lab, 'a', { config: staticConf('a', 200, 100) })
+  all.push(v)
+  await v.waitForLog(BACKUP_INIT, 15_000)
+  const k = startKeepalived(lab, 'b', { config: staticConf('b', 201, 90) })
+  all.push(k)
+  await k.waitForLog(BACKUP_INIT, 15_000)
+  // Both set them at start, before any election.
+  const va = await waitFor('vrrpd static entries', async () => { const s = await state('a', 200); return s.address && s.routes.length === 2 && s }, 5000, 100)
+  const kb = await waitFor('keepalived static entries', async () => { const s = await state('b', 201); return s.address && s.routes.length === 2 && s }, 5000, 100)
+  t.pass('both daemons set the static address and the 2 static routes at start')
+  t.same(va.routes, kb.routes, 'vrrpd sets the same static routes as keepalived')
+  await waitFor('vrrpd MASTER', () => v.state() === 'MASTER' && k.state() === 'BACKUP', 12_000, 50)
+  t.same(await state('a', 200), va, 'vrrpd MASTER: static entries unchanged')
+  t.same(await state('b', 201), kb, 'keepalived BACKUP: static entries unchanged')
+  await Promise.all([v.stop('SIGTERM'), k.stop('SIGTERM')])
+  t.same(await state('a', 200), { address: false, routes: [] }, 'vrrpd stopped: static address and routes removed')
+  t.same(await state('b', 201), { address: false, routes: [] }, 'keepalived stopped: static address and routes removed (the same)')
+})
