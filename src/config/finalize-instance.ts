@@ -152,6 +152,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     virtualIpAddressesExcluded: d.vipsExcluded.map(withDev),
     virtualRoutes: d.virtualRoutes,
     virtualRouteEntries: d.virtualRouteEntries,
+    virtualRules: d.virtualRules,
     trackScripts: resolveTrackRefs(d.name, 'track script', d.trackScripts, ctx.scriptWeight, sink),
     trackInterfaces,
     trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),

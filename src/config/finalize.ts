@@ -143,6 +143,7 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     syncGroups: groups,
     staticIpAddresses: p.staticIpAddresses,
     staticRoutes: p.staticRoutes,
+    staticRules: p.staticRules,
     ignored: p.ignored,
   }
 }

@@ -57,6 +57,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     syncGroups: [],
     staticIpAddresses: [],
     staticRoutes: [],
+    staticRules: [],
     ignored: [],
   }
   if (sink.items.some((d) => d.severity === 'fatal')) {

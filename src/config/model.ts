@@ -59,6 +59,28 @@ export interface RouteEntry {
   text: string
 }
 
+/** One `virtual_rules` / `static_rules` line (src/config/rule.ts), as rtnetlink wants it. */
+export interface RuleEntry {
+  family: IpFamily
+  from?: { address: string; prefixLength: number }
+  to?: { address: string; prefixLength: number }
+  /** `not`: FIB_RULE_INVERT. */
+  invert: boolean
+  /** FR_ACT_* (1 to table, 2 goto, 3 nop, 6 blackhole, 7 unreachable, 8 prohibit). */
+  action: number
+  table?: number
+  gotoTarget?: number
+  priority: number
+  fwmark?: number
+  fwmask?: number
+  iif?: string
+  oif?: string
+  protocol?: number
+  track: boolean
+  at: SourceRef
+  text: string
+}
+
 /** A tracked object's reference inside an instance or sync group, with its effective weight. */
 export interface TrackRef {
   /** Script name, interface name, or track_file name. */
@@ -171,6 +193,8 @@ export interface VrrpInstance {
   virtualRoutes: string[]
   /** virtual_routes, parsed: added on becoming MASTER, removed on leaving it. */
   virtualRouteEntries?: RouteEntry[]
+  /** virtual_rules: added on becoming MASTER, removed on leaving it. */
+  virtualRules?: RuleEntry[]
   trackScripts: TrackRef[]
   trackInterfaces: TrackRef[]
   trackFiles: TrackRef[]
@@ -252,6 +276,8 @@ export interface Config {
   staticIpAddresses: VipEntry[]
   /** static_routes: set at start, kept while vrrpd runs, removed at stop (keepalived). */
   staticRoutes?: RouteEntry[]
+  /** static_rules: as static_routes. */
+  staticRules?: RuleEntry[]
   ignored: IgnoredItem[]
 }
 

@@ -1,5 +1,5 @@
 /**
- * virtual_routes follow the instance's MASTER state, as keepalived's: added once
+ * virtual_routes and virtual_rules follow the instance's MASTER state, as keepalived's: added once
  * the instance is MASTER (after its VIPs, so a route with `src VIP` can be
  * installed), removed when it leaves MASTER (BACKUP, FAULT, stop). One ordered
  * chain per instance; a failure is logged and does not change the state
@@ -23,19 +23,26 @@ export class RouteWorker {
 
   /** Called for every state change of an instance. */
   stateChanged(name: string, from: string, to: string): void {
-    const routes = this.deps.instance(name)?.virtualRouteEntries ?? []
-    if (routes.length === 0 || (to === 'MASTER') === (from === 'MASTER')) return
+    const inst = this.deps.instance(name)
+    const routes = inst?.virtualRouteEntries ?? []
+    const rules = inst?.virtualRules ?? []
+    if (routes.length + rules.length === 0 || (to === 'MASTER') === (from === 'MASTER')) return
     const op = to === 'MASTER' ? 'add' : 'remove'
     const prev = this.#chains.get(name) ?? Promise.resolve()
     const next = prev
       .then(async () => {
         if (op === 'add') await this.deps.vipsSettled()
         const failures: string[] = []
+        const m = this.deps.routes
         for (const r of routes) {
-          const result = op === 'add' ? await this.deps.routes.add(r) : await this.deps.routes.remove(r)
+          const result = op === 'add' ? await m.add(r) : await m.remove(r)
           if (!result.ok) failures.push(`${r.text}: ${result.error}`)
         }
-        if (failures.length) this.deps.log.error({ instance: name }, `(${name}) cannot ${op} virtual routes: ${failures.join('; ')}`)
+        for (const r of rules) {
+          const result = op === 'add' ? await m.addRule(r) : await m.removeRule(r)
+          if (!result.ok) failures.push(`${r.text}: ${result.error}`)
+        }
+        if (failures.length) this.deps.log.error({ instance: name }, `(${name}) cannot ${op} virtual routes/rules: ${failures.join('; ')}`)
       })
       .catch((err: unknown) => this.deps.log.error({ err, instance: name }, 'internal error in route work'))
     this.#chains.set(name, next)

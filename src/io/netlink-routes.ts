@@ -1,12 +1,14 @@
 /**
- * virtual_routes over rtnetlink (RTM_NEWROUTE / RTM_DELROUTE), built as
+ * virtual_routes / static_routes and virtual_rules / static_rules over rtnetlink (RTM_NEWROUTE / RTM_DELROUTE), built as
  * keepalived's vrrp_iproute.c builds them: NLM_F_CREATE without NLM_F_EXCL (an
  * existing identical route is success), protocol keepalived (18) unless the
  * config says otherwise, scope universe unless given, RTA_TABLE for tables
- * above 255. Delete: scope nowhere and the same keys. The socket handling
+ * above 255. Delete: scope nowhere and the same keys. Rules (RTM_NEWRULE) as
+ * vrrp_iprule.c: NLM_F_CREATE | NLM_F_EXCL (an existing one is success here),
+ * FRA_* attributes for what is set. The socket handling
  * follows netlink-addresses.ts (whose ack parser this reuses).
  */
-import type { RouteEntry } from '../config/model.js'
+import type { RouteEntry, RuleEntry } from '../config/model.js'
 import { addressToBytes } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
@@ -22,6 +24,25 @@ const ESRCH = 3
 const ENODEV = 19
 const RTM_NEWROUTE = 24
 const RTM_DELROUTE = 25
+const RTM_NEWRULE = 32
+const RTM_DELRULE = 33
+const NLM_F_EXCL = 0x200
+const EEXIST = 17
+const ENOENT = 2
+const FRA_DST = 1
+const FRA_SRC = 2
+const FRA_IIFNAME = 3
+const FRA_GOTO = 4
+const FRA_PRIORITY = 6
+const FRA_FWMARK = 10
+const FRA_TABLE = 15
+const FRA_FWMASK = 16
+const FRA_OIFNAME = 17
+const FRA_PROTOCOL = 21
+const FIB_RULE_INVERT = 2
+const FR_ACT_TO_TBL = 1
+const FR_ACT_GOTO = 2
+const FIB_RULE_HDR_LEN = 12
 const NLM_F_REQUEST = 0x1
 const NLM_F_ACK = 0x4
 const NLM_F_CREATE = 0x400
@@ -100,9 +121,50 @@ export function buildRouteRequest(op: 'add' | 'remove', route: RouteEntry, oif: 
   return msg
 }
 
+/** The RTM_NEWRULE / RTM_DELRULE message for `rule` (struct fib_rule_hdr + FRA_*). */
+export function buildRuleRequest(op: 'add' | 'remove', rule: RuleEntry, seq: number): Buffer {
+  const family = rule.family
+  const attrs: Buffer[] = []
+  const addr = (text: string): Buffer => {
+    const bytes = addressToBytes(text, family)
+    if (!bytes) throw new TypeError(`not an IPv${family} address: ${text}`)
+    return bytes
+  }
+  const name = (text: string): Buffer => Buffer.from(`${text}\0`, 'utf8')
+  const u8attr = (type: number, v: number): Buffer => rtattr(type, Buffer.from([v]))
+  if (rule.from) attrs.push(rtattr(FRA_SRC, addr(rule.from.address)))
+  if (rule.to) attrs.push(rtattr(FRA_DST, addr(rule.to.address)))
+  attrs.push(u32attr(FRA_PRIORITY, rule.priority))
+  if (rule.fwmark !== undefined) attrs.push(u32attr(FRA_FWMARK, rule.fwmark))
+  if (rule.fwmask !== undefined) attrs.push(u32attr(FRA_FWMASK, rule.fwmask))
+  if (rule.iif) attrs.push(rtattr(FRA_IIFNAME, name(rule.iif)))
+  if (rule.oif) attrs.push(rtattr(FRA_OIFNAME, name(rule.oif)))
+  if (rule.protocol !== undefined) attrs.push(u8attr(FRA_PROTOCOL, rule.protocol))
+  if (rule.action === FR_ACT_TO_TBL && rule.table !== undefined && rule.table > 255) attrs.push(u32attr(FRA_TABLE, rule.table))
+  if (rule.action === FR_ACT_GOTO && rule.gotoTarget !== undefined) attrs.push(u32attr(FRA_GOTO, rule.gotoTarget))
+  const body = Buffer.concat(attrs)
+  const msg = Buffer.alloc(NLMSG_HDRLEN + FIB_RULE_HDR_LEN + body.length)
+  u32(msg, msg.length, 0)
+  u16(msg, op === 'add' ? RTM_NEWRULE : RTM_DELRULE, 4)
+  u16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : 0), 6)
+  u32(msg, seq, 8)
+  const h = NLMSG_HDRLEN
+  msg[h] = family === 4 ? AF_INET : AF_INET6
+  msg[h + 1] = rule.to?.prefixLength ?? 0 // dst_len
+  msg[h + 2] = rule.from?.prefixLength ?? 0 // src_len
+  msg[h + 3] = 0 // tos
+  msg[h + 4] = rule.action === FR_ACT_TO_TBL && rule.table !== undefined && rule.table <= 255 ? rule.table : RT_TABLE_UNSPEC
+  msg[h + 7] = rule.action
+  u32(msg, rule.invert ? FIB_RULE_INVERT : 0, h + 8)
+  body.copy(msg, NLMSG_HDRLEN + FIB_RULE_HDR_LEN)
+  return msg
+}
+
 export interface RouteManager {
   add(route: RouteEntry): Promise<Outcome>
   remove(route: RouteEntry): Promise<Outcome>
+  addRule(rule: RuleEntry): Promise<Outcome>
+  removeRule(rule: RuleEntry): Promise<Outcome>
   close(): void
 }
 
@@ -146,8 +208,21 @@ export function createRouteManager(opts: { log?: IoLog; libc?: Libc | Error } = 
     const oif = route.dev ? c.if_nametoindex(route.dev) : 0
     if (route.dev && !oif) return op === 'remove' ? { ok: true } : { ok: false, error: `Cannot find device "${route.dev}"` }
     seq = (seq + 1) >>> 0
-    const mine = seq
-    const req = buildRouteRequest(op, route, oif, mine)
+    return talk(c, buildRouteRequest(op, route, oif, seq), seq, op === 'remove' ? [ESRCH, ENODEV] : [])
+  }
+
+  async function changeRule(op: 'add' | 'remove', rule: RuleEntry): Promise<Outcome> {
+    const c = open()
+    if (typeof c === 'string') {
+      log.error({ error: c }, `cannot change rules: ${c}`)
+      return { ok: false, error: c }
+    }
+    seq = (seq + 1) >>> 0
+    // An identical rule already there (a crash left it) is what we want; one already gone too.
+    return talk(c, buildRuleRequest(op, rule, seq), seq, op === 'add' ? [EEXIST] : [ENOENT])
+  }
+
+  async function talk(c: Libc, req: Buffer, mine: number, fine: number[]): Promise<Outcome> {
     if (Number(c.sendto(fd, req, req.length, 0, dest, dest.length)) < 0) return { ok: false, error: `sendto(netlink): ${c.strerror(c.errno())}` }
     const deadline = Date.now() + ACK_TIMEOUT_MS
     let ack = drain(c, mine)
@@ -158,22 +233,23 @@ export function createRouteManager(opts: { log?: IoLog; libc?: Libc | Error } = 
     if (!ack) return { ok: false, error: `no answer from the kernel within ${ACK_TIMEOUT_MS} ms` }
     if ('failed' in ack) return { ok: false, error: ack.failed }
     const errno = -ack.error
-    if (errno === 0) return { ok: true }
     // Already gone is success for a removal (the link went down and took it, or someone else did).
-    if (op === 'remove' && (errno === ESRCH || errno === ENODEV)) return { ok: true }
+    if (errno === 0 || fine.includes(errno)) return { ok: true }
     return { ok: false, error: ack.message ? `Error: ${ack.message}` : `RTNETLINK answers: ${c.strerror(errno)}` }
   }
 
-  const guarded = (op: 'add' | 'remove') => async (route: RouteEntry): Promise<Outcome> => {
+  const guarded = <T>(fn: (op: 'add' | 'remove', entry: T) => Promise<Outcome>, op: 'add' | 'remove') => async (entry: T): Promise<Outcome> => {
     try {
-      return await change(op, route)
+      return await fn(op, entry)
     } catch (error) {
       return { ok: false, error: (error as Error).message }
     }
   }
   return {
-    add: guarded('add'),
-    remove: guarded('remove'),
+    add: guarded(change, 'add'),
+    remove: guarded(change, 'remove'),
+    addRule: guarded(changeRule, 'add'),
+    removeRule: guarded(changeRule, 'remove'),
     close() {
       if (fd >= 0 && libc && !(libc instanceof Error)) libc.close(fd)
       fd = -1

@@ -59,14 +59,26 @@ const ROUTES = [
   '192.0.7.0/24 via 10.0.0.1 dev ghost0',
   'via 10.0.0.1 dev eth0',
 ]
+const RULES = [
+  'from 192.0.2.0/24 table 100 preference 1000',
+  'to 198.51.100.0/24 lookup main priority 1001 no_track',
+  'fwmark 7 table 100',
+  'from 192.0.2.0/24 table nosuch',
+  'from 192.0.2.0/24 preference 5',
+  'from 192.0.2.0/24 table 100 blackhole preference 6',
+  'from 192.0.2.0/24 goto 10 preference 20',
+  'from 192.0.2.0/24 iif ghost0 table 100 preference 7',
+  'from 192.0.2.0/24 to 2001:db8::/32 table 100 preference 8',
+  'from 192.0.2.0/24 table 100 frob',
+]
 
 if (requireRoot(t)) {
-  t.test('-t: the same lines, the same words and exit code as keepalived -t', async (t) => {
+  t.test('-t for routes and rules: the same lines, the same words and exit code as keepalived -t', async (t) => {
     const lab = await createLab(t, { hosts: ['a'] })
     const dir = mkdtempSync(join('/var/tmp', 'vrt-routes-'))
     t.teardown(() => lab.exec('a', 'rm', ['-rf', dir], { allowFail: true }))
     const file = join(dir, 'keepalived.conf')
-    const lines = ['vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 51', '  priority 100', '  virtual_ipaddress {', '    10.0.0.100/24', '  }', '  virtual_routes {', ...ROUTES.map((r) => `    ${r}`), '  }', '}']
+    const lines = ['vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 51', '  priority 100', '  virtual_ipaddress {', '    10.0.0.100/24', '  }', '  virtual_routes {', ...ROUTES.map((r) => `    ${r}`), '  }', '  virtual_rules {', ...RULES.map((r) => `    ${r}`), '  }', '}']
     writeFileSync(file, `${lines.join('\n')}\n`)
     const k = await lab.exec('a', '/usr/sbin/keepalived', ['-t', '-l', '-n', '-f', file, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], { allowFail: true })
     const theirs = `${k.stdout}${k.stderr}`

@@ -40,3 +40,18 @@ t.test('IPv6, preferred source, onlink and a default route', async (t) => {
   t.equal(m.readUInt32LE(24), 4, 'RTNH_F_ONLINK')
   t.same(attrs(m).map(([type]) => type), [7, 5, 4], 'no RTA_DST for the default route; RTA_PREFSRC, RTA_GATEWAY, RTA_OIF')
 })
+
+t.test('RTM_NEWRULE as keepalived builds it: create + excl, fib_rule_hdr, FRA_* attributes', async (t) => {
+  const { buildRuleRequest } = await import('../../src/io/netlink-routes.js')
+  const rule = { family: 4 as const, from: { address: '192.0.2.0', prefixLength: 24 }, invert: true, action: 1, table: 1000, priority: 1000, fwmark: 7, iif: 'eth0', protocol: 18, track: true, at: { file: 'k', line: 1 }, text: '' }
+  const m = buildRuleRequest('add', rule, 9)
+  t.equal(m.readUInt16LE(4), 32, 'RTM_NEWRULE')
+  t.equal(m.readUInt16LE(6), 0x1 | 0x4 | 0x400 | 0x200, 'NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL')
+  t.same([...m.subarray(16, 24)], [2, 0, 24, 0, 0, 0, 0, 1], 'family, dst_len, src_len 24, tos, table (in FRA_TABLE), res, res, FR_ACT_TO_TBL')
+  t.equal(m.readUInt32LE(24), 2, 'FIB_RULE_INVERT')
+  t.same(attrs(m), [[2, 'c0000200'], [6, 'e8030000'], [10, '07000000'], [3, Buffer.from('eth0\0').toString('hex')], [21, '12'], [15, 'e8030000']], 'FRA_SRC, FRA_PRIORITY, FRA_FWMARK, FRA_IIFNAME, FRA_PROTOCOL, FRA_TABLE')
+  const del = buildRuleRequest('remove', { ...rule, table: 100, invert: false }, 10)
+  t.equal(del.readUInt16LE(4), 33, 'RTM_DELRULE')
+  t.equal(del.readUInt16LE(6), 0x1 | 0x4)
+  t.equal(del[20], 100, 'a small table goes in the header')
+})

@@ -1,7 +1,7 @@
-// virtual_routes (issue #10 "Must show"): the routes appear on the master and go
+// virtual_routes and virtual_rules (issue #10 "Must show"): they appear on the master and go
 // when it stops being master (SIGTERM, link cut), with vrrpd and keepalived
 // 2.2.7 taking turns in one lab; vrrpd installs exactly what keepalived installs,
-// as `ip route show table all` prints it.
+// as `ip route show table all` and `ip rule show` print it.
 import t from 'tap'
 import type { Daemon } from '../../src/lab/daemon.js'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
@@ -25,14 +25,22 @@ function conf(lab: Lab, host: string, priority: number): string {
       '  203.0.113.0/24 dev eth0 table 100 metric 5',
       `  src ${lab.address(100)} to 192.0.3.0/24 via ${gw} dev eth0`,
       '}',
+      'virtual_rules {',
+      '  from 192.0.2.0/24 table 100 preference 1000',
+      '  to 198.51.100.0/24 lookup main priority 1001 no_track',
+      '  fwmark 7 table 100',
+      '}',
     ],
   })
 }
+const OUR_RULES = /^(1000|1001|16384):/
 
-/** Our routes on `host`, as `ip route show table all` prints them, sorted. */
+/** Our routes and rules on `host`, as `ip route show table all` and `ip rule show` print them, sorted. */
 async function routes(lab: Lab, host: string): Promise<string[]> {
   const r = await lab.exec(host, 'ip', ['-o', 'route', 'show', 'table', 'all'])
-  return r.stdout.split('\n').filter((l) => OURS.test(l)).map((l) => l.trim().replace(/\s+/g, ' ')).sort()
+  const rules = await lab.exec(host, 'ip', ['rule', 'show'])
+  const ours = [...r.stdout.split('\n').filter((l) => OURS.test(l)), ...rules.stdout.split('\n').filter((l) => OUR_RULES.test(l))]
+  return ours.map((l) => l.trim().replace(/\s+/g, ' ')).sort()
 }
 
 async function placed(lab: Lab, on: string, off: string, label: string): Promise<string[]> {
@@ -40,7 +48,7 @@ async function placed(lab: Lab, on: string, off: string, label: string): Promise
   try {
     await waitFor(label, async () => {
       last = { [on]: await routes(lab, on), [off]: await routes(lab, off) }
-      return last[on]!.length === 4 && last[off]!.length === 0
+      return last[on]!.length === 7 && last[off]!.length === 0
     }, 8000, 100)
   } catch (error) {
     t.fail(`${label}: routes did not settle`, { last })
@@ -67,7 +75,7 @@ t.test('virtual_routes follow the master: vrrpd and keepalived install the same 
   all.push(k)
   await waitFor('vrrpd MASTER, keepalived BACKUP', () => v.state() === 'MASTER' && k.state() === 'BACKUP', 12_000, 50)
   const byVrrpd = await placed(lab, 'a', 'b', 'vrrpd master')
-  t.pass('vrrpd MASTER: its 4 routes are on a, none on b (keepalived BACKUP)')
+  t.pass('vrrpd MASTER: its 4 routes and 3 rules are on a, none on b (keepalived BACKUP)')
   t.comment(byVrrpd.join('\n'))
 
   // Leaving MASTER on SIGTERM removes them; keepalived, now master, adds its own.
@@ -75,7 +83,7 @@ t.test('virtual_routes follow the master: vrrpd and keepalived install the same 
   await waitFor('keepalived MASTER', () => k.state() === 'MASTER', 8000, 50)
   const byKeepalived = await placed(lab, 'b', 'a', 'keepalived master')
   t.pass('after SIGTERM to vrrpd: no route left on a, keepalived installed its routes on b')
-  t.same(byVrrpd, byKeepalived, 'vrrpd installs the same routes as keepalived (type, table, metric, proto, scope, src, via)')
+  t.same(byVrrpd, byKeepalived, 'vrrpd installs the same routes and rules as keepalived (type, table, metric, proto, scope, src, via; rule preference, selectors, action)')
 
   // vrrpd back (preempt): keepalived, leaving MASTER, removes its routes; vrrpd adds them.
   v = vrrpd()
@@ -100,7 +108,7 @@ t.test('virtual_routes follow the master: vrrpd and keepalived install the same 
 
 // static_ipaddress / static_routes: set at start whatever the state, kept across
 // state changes, removed at stop; vrrpd beside keepalived, one on each host.
-t.test('static_ipaddress and static_routes: set at start, kept, removed at stop, as keepalived', async (t) => {
+t.test('static_ipaddress, static_routes, static_rules: set at start, kept, removed at stop, as keepalived', async (t) => {
   if (!requireRoot(t)) return
   const lab = await createLab(t, { hosts: ['a', 'b'] })
   const all: Daemon[] = []
@@ -115,12 +123,17 @@ t.test('static_ipaddress and static_routes: set at start, kept, removed at stop,
       `  198.18.0.0/16 via ${lab.address(1)} dev eth0`,
       '  blackhole 198.19.0.0/16',
       '}',
+      'static_rules {',
+      '  from 198.18.0.0/16 table 100 preference 2000',
+      '}',
       conf(lab, host, priority),
     ].join('\n')
   const state = async (host: string, own: number): Promise<{ address: boolean; routes: string[] }> => {
     const addr = await lab.exec(host, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'])
     const r = await lab.exec(host, 'ip', ['-o', 'route', 'show', 'table', 'all'])
-    return { address: addr.stdout.includes(` ${lab.address(own)}/24`), routes: r.stdout.split('\n').filter((l) => STATIC.test(l)).map((l) => l.trim().replace(/\s+/g, ' ')).sort() }
+    const rules = await lab.exec(host, 'ip', ['rule', 'show'])
+    const lines = [...r.stdout.split('\n').filter((l) => STATIC.test(l)), ...rules.stdout.split('\n').filter((l) => l.startsWith('2000:'))]
+    return { address: addr.stdout.includes(` ${lab.address(own)}/24`), routes: lines.map((l) => l.trim().replace(/\s+/g, ' ')).sort() }
   }
 
   const v = startVrrpd(lab, 'a', { config: staticConf('a', 200, 100) })
@@ -130,9 +143,9 @@ t.test('static_ipaddress and static_routes: set at start, kept, removed at stop,
   all.push(k)
   await k.waitForLog(BACKUP_INIT, 15_000)
   // Both set them at start, before any election.
-  const va = await waitFor('vrrpd static entries', async () => { const s = await state('a', 200); return s.address && s.routes.length === 2 && s }, 5000, 100)
-  const kb = await waitFor('keepalived static entries', async () => { const s = await state('b', 201); return s.address && s.routes.length === 2 && s }, 5000, 100)
-  t.pass('both daemons set the static address and the 2 static routes at start')
+  const va = await waitFor('vrrpd static entries', async () => { const s = await state('a', 200); return s.address && s.routes.length === 3 && s }, 5000, 100)
+  const kb = await waitFor('keepalived static entries', async () => { const s = await state('b', 201); return s.address && s.routes.length === 3 && s }, 5000, 100)
+  t.pass('both daemons set the static address, the 2 static routes and the static rule at start')
   t.same(va.routes, kb.routes, 'vrrpd sets the same static routes as keepalived')
   await waitFor('vrrpd MASTER', () => v.state() === 'MASTER' && k.state() === 'BACKUP', 12_000, 50)
   t.same(await state('a', 200), va, 'vrrpd MASTER: static entries unchanged')
