@@ -54,6 +54,8 @@ export interface DaemonPorts {
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
   notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', priority: number) => void
+  /** Told of every state change after it happened (systemd's STATUS= line). */
+  stateChanged?: (instance: string, from: string, to: string) => void
 }
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
@@ -232,7 +234,8 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
-        return this.#routeWork?.stateChanged(action.instance, action.from, action.to)
+        this.#routeWork?.stateChanged(action.instance, action.from, action.to)
+        return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
         logger[action.level](action.message)
