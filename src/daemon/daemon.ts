@@ -170,6 +170,7 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
     await this.#trackers.stop()
     this.#trackers.start(config)
@@ -186,6 +187,17 @@ export class Daemon {
         }
       }
     }, TRANSPORT_LINGER_MS).unref()
+  }
+
+  /** Masters that stay masters across a reload get their changed virtual routes/rules. */
+  #reconcileRoutes(old: Config, config: Config): void {
+    if (!this.#routeWork || !this.#router) return
+    const before = new Map(old.instances.map((i) => [i.name, i]))
+    const masters = new Set(describeRouter(this.#router).instances.filter((i) => i.state === 'MASTER').map((i) => i.name))
+    for (const inst of config.instances) {
+      const prev = before.get(inst.name)
+      if (prev && masters.has(inst.name)) this.#routeWork.reconcile(inst.name, prev, inst)
+    }
   }
 
   /** Feeds one event to the core and carries out what it asks. Never throws. */
