@@ -5,8 +5,9 @@
  *
  * Ordering guarantees:
  * - events are processed one at a time (an event raised while actions run is queued);
- * - per instance, VIP changes and GARP bursts run in action order on one promise
- *   chain (GARPs go out after the VIPs are on the interface);
+ * - per instance, VIP changes run in action order on one promise chain; a GARP
+ *   burst waits for the VIP work queued before it, and removing a VIP cancels the
+ *   bursts still claiming it (src/daemon/vip-worker.ts);
  * - notify scripts run in order per instance / group (the NotifyRunner's keys).
  */
 import type { Config, VrrpInstance, NotifyScripts } from '../config/model.js'
@@ -21,6 +22,7 @@ import type {
   InterfaceInfo,
   Links,
   NotifyRunner,
+  ScriptSecurity,
   ScriptTracker,
   TransportOptions,
 } from '../io/ports.js'
@@ -32,7 +34,8 @@ import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
-import { Trackers } from './trackers.js'
+import { scriptSecurityOf, Trackers } from './trackers.js'
+import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
 
@@ -42,7 +45,7 @@ export interface DaemonPorts {
   addresses: AddressManager
   garp: GarpSender
   notify: NotifyRunner
-  createScriptTracker(): ScriptTracker
+  createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
@@ -66,6 +69,8 @@ export class Daemon {
   #vips = new Set<string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
+  /** What each open transport was opened with (its multicast membership). */
+  readonly #transportSpecs = new Map<string, TransportOptions>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
   readonly #watched = new Set<string>()
   /** The primary address last given to the core, per interface and family. */
@@ -152,8 +157,8 @@ export class Daemon {
     this.#router = router
     this.#execute(actions)
     this.#watch(referencedInterfaces(config))
-    await this.#trackers.stop()
-    this.#trackers.start(config)
+    this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
+    await this.#trackers.reload(config)
     await this.#vipWork.settle()
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
@@ -163,6 +168,7 @@ export class Daemon {
         if (!used.has(key)) {
           t.close()
           this.#transports.delete(key)
+          this.#transportSpecs.delete(key)
         }
       }
     }, TRANSPORT_LINGER_MS).unref()
@@ -329,24 +335,27 @@ export class Daemon {
     }
   }
 
+  /**
+   * Opens the socket of every interface and family the config uses, and reopens
+   * one whose multicast membership must change (a new vrrp_mcast_group4, or its
+   * instances moved between unicast and multicast): the old socket goes after
+   * the new one is in place, so no advert is lost in between.
+   */
   #openTransports(): void {
-    for (const inst of this.#config.instances) {
-      const key = transportKey(inst.interface, inst.family)
-      if (this.#transports.has(key)) continue
-      const info = this.#ifaces.get(inst.interface)
+    for (const [key, spec] of transportSpecs(this.#config)) {
+      const current = this.#transportSpecs.get(key)
+      if (this.#transports.has(key) && current && !membershipDiffers(current, spec)) continue
+      const info = this.#ifaces.get(spec.interface)
       if (!info) continue // FAULT in the core; opened when the interface appears (reload)
       try {
-        const transport = this.ports.openTransport({
-          interface: inst.interface,
-          ifindex: info.index,
-          family: inst.family,
-          multicastGroup: inst.family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6,
-          unicastPeers: [],
-        })
+        const transport = this.ports.openTransport({ ...spec, ifindex: info.index })
         transport.onPacket(this.#onPacket)
+        const old = this.#transports.get(key)
         this.#transports.set(key, transport)
+        this.#transportSpecs.set(key, spec)
+        old?.close()
       } catch (err) {
-        this.log.error({ err }, `cannot open VRRP socket on ${inst.interface}: ${(err as Error).message}`)
+        this.log.error({ err }, `cannot open VRRP socket on ${spec.interface}: ${(err as Error).message}`)
       }
     }
   }

@@ -104,8 +104,9 @@ export class FakeWorld {
       notify: {
         enqueue: (job) => this.events.push({ kind: 'notify', job }),
         drain: async () => {},
+        setScriptUser: () => {},
       },
-      createScriptTracker: () => ({ start: () => {}, stop: async () => {} }),
+      createScriptTracker: () => ({ start: () => {}, reload: () => {}, stop: async () => {} }),
       createFileTracker: () => ({ start: () => {}, stop: () => {} }),
       openTransport: (opts): AdvertTransport => {
         if (this.failOpen) throw new Error(this.failOpen)
