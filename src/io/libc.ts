@@ -17,6 +17,8 @@ export interface Libc {
   recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
   close(fd: number): number
+  /** fcntl(2) with an int argument (F_GETFD / F_SETFD). */
+  fcntl(fd: number, cmd: number, arg: number): number
   if_nametoindex(name: string): number
   strerror(errnum: number): string
   errno(): number
@@ -42,6 +44,10 @@ function load(): Libc | Error {
       recv: lib.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)'),
       setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
       close: lib.func('int close(int fd)'),
+      fcntl: (() => {
+        const fcntl = lib.func('int fcntl(int fd, int cmd, ...)')
+        return (fd: number, cmd: number, arg: number): number => fcntl(fd, cmd, 'int', arg) as number
+      })(),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),
