@@ -48,7 +48,8 @@ interface Tracked {
  * "VRRP_Script(chk) failed (exited with status 1)", "VRRP_Script(chk) timed_out")
  * and is not logged here: the caller logs it once, in its own context.
  * Every script starts OK (FAILED with init_fail) and its first run decides
- * at once; see {@link stepRiseFall}.
+ * at once; see {@link stepRiseFall}. `reload` keeps each script's result by
+ * name (keepalived clear_diff_script, {@link carryRiseFall}).
  */
 export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
   let security: ScriptSecurity = { enableScriptSecurity: opts.enableScriptSecurity, ...(opts.scriptUser ? { scriptUser: opts.scriptUser } : {}) }

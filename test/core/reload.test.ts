@@ -115,7 +115,7 @@ t.test('a script removed by reload no longer counts; a new one starts as at star
   // Back under the same name: a new script, OK until it reports (init_fail: FAILED).
   const fresh = reloadRouter(untracked.router, makeConfig([makeInstance({ trackScripts: [track('chk', 0)] })], { scripts: [makeScript('chk')] }), 3, hostOpts('10.0.0.1'))
   t.equal(fresh.router.instances.get('VI_1')!.state, 'BACKUP')
-  const initFail = reloadRouter(h.router, makeConfig([makeInstance({ trackScripts: [track('other', 0)] })], { scripts: [makeScript('other', { initFail: true })] }), 4, hostOpts('10.0.0.1'))
+  const initFail = reloadRouter(fresh.router, makeConfig([makeInstance({ trackScripts: [track('other', 0)] })], { scripts: [makeScript('other', { initFail: true })] }), 4, hostOpts('10.0.0.1'))
   t.equal(initFail.router.instances.get('VI_1')!.state, 'FAULT', 'a new init_fail script starts FAILED')
   t.end()
 })
