@@ -192,8 +192,9 @@ async function startMetrics(at: ListenAddress | undefined, status: () => ReturnT
 async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void>; reopenFifo(config: Config): Promise<void> }> {
   const scriptUser = scriptSecurityOf(config).scriptUser
   const procLog = procLogFrom(log)
-  const fifo = new NotifyFifoSlot(procLog)
-  await fifo.apply(config)
+  // keepalived writes every line to notify_fifo and to vrrp_notify_fifo when both are set.
+  const fifos = [new NotifyFifoSlot('vrrpNotifyFifo', procLog), new NotifyFifoSlot('notifyFifo', procLog)]
+  for (const fifo of fifos) await fifo.apply(config)
   return {
     clock: createSystemClock(),
     links: createLinks({ log }),
@@ -203,9 +204,11 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     createScriptTracker: (security) => createScriptTracker({ ...security, log: procLog }),
     createFileTracker: () => createFileTracker(),
     openTransport: (opts) => openAdvertTransport({ ...opts, log }),
-    notifyFifo: (kind, name, state, priority) => fifo.write(kind, name, state, priority),
-    closeFifo: () => fifo.close(),
-    reopenFifo: (next) => fifo.apply(next),
+    notifyFifo: (kind, name, state, priority) => fifos.forEach((f) => f.write(kind, name, state, priority)),
+    closeFifo: async () => void (await Promise.all(fifos.map((f) => f.close()))),
+    reopenFifo: async (next) => {
+      for (const f of fifos) await f.apply(next)
+    },
   }
 }
 
