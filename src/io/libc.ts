@@ -24,6 +24,8 @@ export interface Libc {
   pipe2(fds: Buffer, flags: number): number
   /** poll(2) on a worker thread of the libuv pool: the loop is not blocked while it waits. */
   pollAsync(fds: Buffer, nfds: number, timeoutMs: number, done: (error: unknown, result: number) => void): void
+  /** fcntl(2) with an int argument (F_GETFD / F_SETFD). */
+  fcntl(fd: number, cmd: number, arg: number): number
   if_nametoindex(name: string): number
   /** _exit(2): ends the process at once, without waiting for threads (a reload parser stuck in the kernel). */
   _exit(status: number): void
@@ -91,6 +93,10 @@ function load(): Libc | Error {
       close: lib.func('int close(int fd)'),
       pipe2: lib.func('int pipe2(_Out_ uint8_t *fds, int flags)'),
       pollAsync: (fds, nfds, timeoutMs, done) => poll.async(fds, nfds, timeoutMs, done),
+      fcntl: (() => {
+        const fcntl = lib.func('int fcntl(int fd, int cmd, ...)')
+        return (fd: number, cmd: number, arg: number): number => fcntl(fd, cmd, 'int', arg) as number
+      })(),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
       _exit: lib.func('void _exit(int status)'),
       strerror: lib.func('const char *strerror(int errnum)'),

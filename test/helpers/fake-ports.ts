@@ -5,7 +5,8 @@
  */
 import type { VipEntry } from '../../src/config/model.js'
 import type { DaemonPorts } from '../../src/daemon/daemon.js'
-import type { AdvertTransport, InterfaceInfo, NotifyJob, ReceivedPacket, TimerHandle } from '../../src/io/ports.js'
+import type { VrrpScript } from '../../src/config/model.js'
+import type { AdvertTransport, InterfaceInfo, NotifyJob, ReceivedPacket, ScriptSecurity, TimerHandle, TransportOptions } from '../../src/io/ports.js'
 
 export type Recorded =
   | { kind: 'send'; source: string; destination: string; payload: Buffer }
@@ -22,7 +23,11 @@ export class FakeWorld {
   nextTimer = 1
   readonly ifaces = new Map<string, InterfaceInfo>()
   readonly vipsPresent = new Set<string>()
-  readonly transports: { iface: string; ifindex: number; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
+  readonly transports: { iface: string; ifindex: number; opts: TransportOptions; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
+  /** Every script tracker created, with what it was started / reloaded with. */
+  readonly scriptTrackers: { security: ScriptSecurity; calls: Array<{ call: 'start' | 'reload' | 'stop'; scripts?: string[]; security?: ScriptSecurity }> }[] = []
+  /** Every setScriptUser call of the notify runner. */
+  readonly notifyUsers: Array<{ user: string; group?: string } | undefined> = []
   failAdd = false
   /** Addresses whose add fails (one bad VIP among good ones). */
   readonly failAddresses = new Set<string>()
@@ -139,12 +144,23 @@ export class FakeWorld {
       notify: {
         enqueue: (job) => this.events.push({ kind: 'notify', job }),
         drain: async () => {},
+        setScriptUser: (spec) => void this.notifyUsers.push(spec),
       },
-      createScriptTracker: () => ({ start: () => {}, stop: async () => {} }),
+      createScriptTracker: (security) => {
+        const rec: FakeWorld['scriptTrackers'][number] = { security, calls: [] }
+        this.scriptTrackers.push(rec)
+        const names = (scripts: VrrpScript[]) => scripts.map((s) => s.name)
+        return {
+          start: (scripts) => void rec.calls.push({ call: 'start', scripts: names(scripts) }),
+          reload: (scripts, next) => void rec.calls.push({ call: 'reload', scripts: names(scripts), security: next }),
+          stop: async () => void rec.calls.push({ call: 'stop' }),
+        }
+      },
       createFileTracker: () => ({ start: () => {}, stop: () => {} }),
       openTransport: (opts): AdvertTransport => {
         if (this.failOpen) throw new Error(this.failOpen)
-        const entry: (typeof this.transports)[number] = { iface: opts.interface, ifindex: opts.ifindex, closed: false }
+        const { ifindex: _i, ...spec } = opts
+        const entry: FakeWorld['transports'][number] = { iface: opts.interface, ifindex: opts.ifindex, opts: spec, closed: false }
         this.transports.push(entry)
         return {
           send: (payload, source, destination) => {

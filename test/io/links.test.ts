@@ -5,7 +5,7 @@ import { createLinks } from '../../src/io/links.js'
 import type { InterfaceInfo } from '../../src/io/ports.js'
 import type { RtnetlinkMonitor } from '../../src/io/rtnetlink-monitor.js'
 import type { TableChange } from '../../src/io/rtnetlink-messages.js'
-import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart, waitFor } from '../helpers/netns.js'
 
 /** `ip -j addr show dev X` output for an Ethernet interface in the given state. */
 function addrJson(name: string, up: boolean, addresses: string[] = []): string {
@@ -128,7 +128,7 @@ t.test('a throwing listener does not stop the others', async (t) => {
   t.equal(called, 2)
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   const RUNNER = new URL('../helpers/links-runner.ts', import.meta.url).pathname
 
   t.test('the rtnetlink monitor on a real interface: cut, heal, address added and removed, deleted and recreated', async (t) => {
