@@ -143,8 +143,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         log.info('Stopped vrrpd')
         systemd.close()
-        // A reload parser blocked in open(2) (a FIFO) would make Node wait at exit for ever.
-        if (stuckParses() > 0) exitNow(0)
+        exitIfParserStuck(0)
         resolve(0)
       })
     }
@@ -164,7 +163,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)
         systemd.close()
-        if (stuckParses() > 0) exitNow(EXIT_INTERNAL_ERROR)
+        exitIfParserStuck(EXIT_INTERNAL_ERROR)
         resolve(EXIT_INTERNAL_ERROR)
       })
     })
@@ -217,11 +216,20 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   })
 }
 
-/** _exit(2): everything is released and logged (stderr is written synchronously). */
-function exitNow(code: number): void {
-  const libc = loadLibc()
-  if (!(libc instanceof Error)) libc._exit(code)
+/**
+ * A reload parser blocked in open(2) (a FIFO nobody writes) would make Node wait for
+ * it at exit for ever: once everything is released, give the asynchronous log
+ * writer a moment, then _exit(2).
+ */
+function exitIfParserStuck(code: number): void {
+  if (stuckParses() === 0) return
+  setTimeout(() => {
+    const libc = loadLibc()
+    if (!(libc instanceof Error)) libc._exit(code)
+  }, LOG_DRAIN_MS)
 }
+
+const LOG_DRAIN_MS = 250
 
 /** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */
 function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
