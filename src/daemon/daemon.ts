@@ -30,6 +30,8 @@ import { encodeAdvert } from '../protocol/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import type { StatusView } from './status-files.js'
+import type { DumpInput } from './keepalived-data.js'
+import { StatsBaseline } from './stats-baseline.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
 import { Trackers } from './trackers.js'
@@ -77,6 +79,9 @@ export class Daemon {
   readonly drops = new DropCounters()
   readonly #dropLog = new RateLimiter(DROP_LOG_WINDOW_MS)
   readonly #startedAtIso = new Date().toISOString()
+  /** SIGSTATS_CLEAR's zero point, and each instance's last transition (wall clock), for keepalived's dumps. */
+  readonly #statsBase = new StatsBaseline()
+  readonly #lastTransition = new Map<string, number>()
 
   constructor(
     config: Config,
@@ -109,10 +114,20 @@ export class Daemon {
     const view = describeRouter(this.#router)
     return {
       daemon,
-      instances: view.instances.map((i) => ({ ...i, stats: { ...i.stats, dropped: sumDrops(i.stats.dropped, this.drops.forInstance(i.name)) } })),
+      instances: this.#statsBase.apply(view.instances.map((i) => ({ ...i, stats: { ...i.stats, dropped: sumDrops(i.stats.dropped, this.drops.forInstance(i.name)) } }))),
       syncGroups: view.syncGroups,
       unattributedDrops: sumDrops(view.dropped, this.drops.unattributed()),
     }
+  }
+
+  /** What keepalived's dump files are made of (status-files.ts). */
+  dumpInput(): DumpInput {
+    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now() }
+  }
+
+  /** keepalived's SIGSTATS_CLEAR, after the stats file is written: every instance's counters start again from 0. */
+  clearStats(): void {
+    this.#statsBase.clear(this.status().instances)
   }
 
   async start(): Promise<void> {
@@ -214,6 +229,7 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
+        this.#lastTransition.set(action.instance, Date.now())
         return
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
@@ -363,7 +379,11 @@ export class Daemon {
     this.#ifaces.set(name, info)
     const isUp = info?.up ?? false
     if (info && isUp) this.#openTransports()
-    if (wasUp !== isUp) this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
+    if (wasUp !== isUp) {
+      // keepalived's words for a link change (keepalived_netlink.c), which people alert on.
+      this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`)
+      this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
+    }
     for (const family of [4, 6] as const) {
       const key = transportKey(name, family)
       const before = this.#reported.get(key)
