@@ -33,6 +33,7 @@ import type { StatusView } from './status-files.js'
 import type { DumpInput } from './keepalived-data.js'
 import { StatsBaseline } from './stats-baseline.js'
 import { receivePacket } from './receive.js'
+import { keepalivedDropLine } from './keepalived-drop-lines.js'
 import { VipWorker } from './vip-worker.js'
 import { Trackers } from './trackers.js'
 import { InstanceTimers } from './instance-timers.js'
@@ -292,6 +293,8 @@ export class Daemon {
     this.drops.count(outcome.reason, outcome.instance)
     const suppressed = this.#dropLog.allow(`${outcome.reason}:${packet.source}`, this.ports.clock.now())
     if (suppressed === undefined) return
+    const line = keepalivedDropLine(outcome.reason, packet, outcome.instance ? this.#instance(outcome.instance) : undefined)
+    if (line) this.log.info(line)
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
     const more = suppressed > 0 ? ` (${suppressed} more like it since the last report)` : ''
     this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}${more}`)
