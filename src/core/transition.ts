@@ -57,8 +57,10 @@ function enterMaster(ctx: StepContext, inst: InstanceState): void {
 }
 
 /** Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown), then drop the VIPs. */
-function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean): void {
+function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean, stopping = false): void {
   if (sendPriorityZero) sendAdvert(ctx, inst, 0)
+  // keepalived says so when it stops (vrrp_restore_interface), not when it goes to FAULT.
+  if (sendPriorityZero && stopping) log(ctx, 'info', 'sent 0 priority', inst.name)
   const vips = allVips(inst.config)
   if (vips.length > 0) {
     log(ctx, 'info', 'removing VIPs.', inst.name)
@@ -84,7 +86,7 @@ function enterFault(ctx: StepContext, inst: InstanceState, from: VrrpState): voi
 }
 
 function enterInit(ctx: StepContext, inst: InstanceState, from: VrrpState): void {
-  if (from === 'MASTER') releaseMaster(ctx, inst, true)
+  if (from === 'MASTER') releaseMaster(ctx, inst, true, true)
   clearTimers(inst)
   inst.masterAddress = undefined
   inst.masterPriority = undefined
