@@ -62,7 +62,9 @@ export function renderKeepalivedData(input: DumpInput): string {
         ` VRRP Script = ${s.name}`,
         `   Command = ${commandString(s.script)}`,
         `   Interval = ${Math.floor(s.intervalMs / 1000)} sec`,
-        `   Timeout = ${Math.floor(s.timeoutMs / 1000)} sec`,
+        // keepalived prints 0 for a timeout left unset (it then uses the interval); the config
+        // keeps the resolved value, so "equal to the interval" is read as "unset".
+        `   Timeout = ${s.timeoutMs === s.intervalMs ? 0 : Math.floor(s.timeoutMs / 1000)} sec`,
         `   Weight = ${s.weight}${s.reverse ? ' reverse' : ''}`,
         `   Rise = ${s.rise}`,
         `   Fall = ${s.fall}`,

@@ -7,7 +7,7 @@
  * prints for a VRRP-only config that does not set them.
  */
 import { hostname } from 'node:os'
-import type { Config } from '../config/model.js'
+import type { Config, GarpSettings } from '../config/model.js'
 
 /** Where the section is written: the parent's file lacks the VRRP child's "Default interface". */
 export type GlobalDumpOwner = 'parent' | 'vrrp'
@@ -46,8 +46,7 @@ export function renderGlobalDefinitions(config: Config, owner: GlobalDumpOwner):
     ` Gratuitous ARP repeat = ${garp.masterRepeat}`,
     ` Gratuitous ARP refresh timer = ${sec(garp.masterRefreshMs)}`,
     ` Gratuitous ARP refresh repeat = ${garp.masterRefreshRepeat}`,
-    ` Gratuitous ARP lower priority delay = ${sec(garp.lowerPrioDelayMs)}`,
-    ` Gratuitous ARP lower priority repeat = ${garp.lowerPrioRepeat}`,
+    ...lowerPriority(garp, owner),
     ' Num adverts before down = 3',
     ' Gratuitous ARP for each secondary VMAC = 0s',
     ` Send advert after receive lower priority advert = ${bool(!g.lowerPrioNoAdvert)}`,
@@ -99,6 +98,22 @@ export function renderGlobalDefinitions(config: Config, owner: GlobalDumpOwner):
     ' umask = 0177',
   ]
 }
+
+/**
+ * The parent never resolves the lower-priority GARP settings: left unset they
+ * print as (unsigned)-1 there, and as the master GARP settings in the VRRP
+ * process. The config holds them resolved, so "equal to the master's" is read
+ * as "unset".
+ */
+function lowerPriority(garp: GarpSettings, owner: GlobalDumpOwner): string[] {
+  const unset = owner === 'parent' && garp.lowerPrioDelayMs === garp.masterDelayMs && garp.lowerPrioRepeat === garp.masterRepeat
+  return [
+    ` Gratuitous ARP lower priority delay = ${unset ? UINT_MAX : Math.floor(garp.lowerPrioDelayMs / 1000)}`,
+    ` Gratuitous ARP lower priority repeat = ${unset ? UINT_MAX : garp.lowerPrioRepeat}`,
+  ]
+}
+
+const UINT_MAX = 4294967295
 
 function fifo(label: string, f: { path: string; script?: string } | undefined, uid: number, gid: number): string[] {
   if (!f) return []

@@ -43,6 +43,11 @@ export function parseDataDump(text: string): DumpLine[] {
     }
     const indent = raw.length - raw.trimStart().length
     const line = raw.trim()
+    // "fd_in 13, fd_out 14" / "fd_in 13 fd_out = 14": the fds are the value.
+    if (line.startsWith('fd_in ')) {
+      out.push({ section, indent, label: 'fd_in', value: line.slice(6), type: 'text' })
+      continue
+    }
     const eq = line.indexOf(' = ')
     const [label, value] = eq >= 0 ? [line.slice(0, eq), line.slice(eq + 3)] : line.endsWith(' =') ? [line.slice(0, -2), ''] : [line, '']
     out.push({ section, indent, label, value, type: typeOf(value) })
