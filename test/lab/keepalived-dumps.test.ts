@@ -27,7 +27,17 @@ interface Dumps {
   parent: string
   stats: string
   json: string
+  /** The daemon's log. */
+  log: string
 }
+
+/** keepalived's lines for the dump signals (vrrp_daemon.c, main.c). */
+const DUMP_LINES = [
+  /Printing parent data for process\(\d+\) on signal/,
+  /Printing VRRP data for process\(\d+\) on signal/,
+  /Printing VRRP stats for process\(\d+\) on signal/,
+  /Printing VRRP as json for process\(\d+\) on signal/,
+]
 
 if (requireRoot(t)) {
   const lab = await createLab(t, { hosts: ['a', 'b'] })
@@ -53,7 +63,7 @@ if (requireRoot(t)) {
     const [stats] = await k.dump(12, ['keepalived.stats'])
     const [json] = await k.dump(36, ['keepalived.json'])
     await k.stop('SIGTERM', 10_000)
-    return { data: data!, parent: parent!, stats: stats!, json: json! }
+    return { data: data!, parent: parent!, stats: stats!, json: json!, log: k.proc.text() }
   }
 
   async function vrrpdDumps(state: 'MASTER' | 'BACKUP'): Promise<Dumps> {
@@ -65,7 +75,7 @@ if (requireRoot(t)) {
     const stats = await v.statsFile()
     const json = await v.jsonFile()
     await v.stop('SIGTERM', 10_000)
-    return { data, parent, stats, json }
+    return { data, parent, stats, json, log: v.proc.text() }
   }
 
   function compareData(t: Test, file: string, k: string, v: string): void {
@@ -98,6 +108,7 @@ if (requireRoot(t)) {
       t.same(values(vj[0]![part]), values(kj[0]![part]), `keepalived.json ${part}: the same values (${[...JSON_VALUES_DIFFER].join(', ')} aside)`)
     }
     t.match(v.json, /\\\//, "keepalived's escaped slashes")
+    for (const re of DUMP_LINES) t.ok(re.test(k.log) && re.test(v.log), `both log ${re.source}`)
     // keepalived-exporter, text mode and JSON mode: both files parse, and to the same.
     const parsed = (d: Dumps) => ({
       data: [...parseVrrpData(d.data)],

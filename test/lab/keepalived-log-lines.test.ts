@@ -21,14 +21,20 @@ if (requireRoot(t)) {
   const flag = `${dir}/script-fails`
   const trackFile = `${dir}/track`
   writeFileSync(trackFile, '0\n')
+  const prioFile = `${dir}/prio`
+  writeFileSync(prioFile, '0\n')
   writeScript(`${dir}/chk.sh`, `[ ! -e ${flag} ]`)
   const vips = { k: lab.address(130), v: lab.address(131) }
   const vrids = { k: 71, v: 72 }
   const conf = (host: 'k' | 'v'): string =>
     renderConf({
       global: ['router_id loglines'],
-      blocks: [`vrrp_script chk {\n  script "${dir}/chk.sh"\n  interval 1\n}\n`, `track_file tf {\n  file ${trackFile}\n  weight 0\n}\n`],
-      instances: [{ name: 'VI_1', iface: 'eth0', vrid: vrids[host], priority: 150, vips: [`${vips[host]}/24`], extra: ['track_script {\n    chk\n  }', 'track_file {\n    tf\n  }'] }],
+      blocks: [
+        `vrrp_script chk {\n  script "${dir}/chk.sh"\n  interval 1\n}\n`,
+        `track_file tf {\n  file ${trackFile}\n  weight 0\n}\n`,
+        `track_file prio {\n  file ${prioFile}\n  weight -10\n}\n`,
+      ],
+      instances: [{ name: 'VI_1', iface: 'eth0', vrid: vrids[host], priority: 150, vips: [`${vips[host]}/24`], extra: ['track_script {\n    chk\n  }', 'track_file {\n    tf\n    prio\n  }'] }],
     })
   // The injector first: it compiles TypeScript on start, which is slow on a loaded machine.
   const injector = await startInjector(lab, 'x')
@@ -83,6 +89,12 @@ if (requireRoot(t)) {
     await inBoth(t, '(VI_1) received an invalid passwd!', since)
     await sendBoth((h) => wire(advertFor(h, { ipAddresses: [vips[h], lab.address(199)] })))
     await inBoth(t, '(VI_1) received an unexpected ip number count 2, expected 1!', since)
+    await sendBoth((h) => wire(advertFor(h, { ipAddresses: [lab.address(199)] })))
+    await sendBoth((h) => wire(advertFor(h, { ipAddresses: [lab.address(198)] })))
+    for (const [name, d] of both) {
+      const re = new RegExp(`\\(VI_1\\) ip address associated with VRID ${name === 'keepalived' ? vrids.k : vrids.v} not present in MASTER advert: ${esc(name === 'keepalived' ? vips.k : vips.v)}`)
+      t.ok(await d.waitForLog(re, 10_000, since).then(() => true, () => false), `${name}: (VI_1) ip address associated with VRID N not present in MASTER advert: VIP`)
+    }
     await sendBoth((h) => wire(advertFor(h, { version: 3, authType: 0, authData: Buffer.alloc(0) })))
     await inBoth(t, '(VI_1) wrong version. Received 3 and expect 2', since)
     await sendBoth((h) => wire(advertFor(h, { adverIntervalMs: 2000 })))
@@ -110,6 +122,15 @@ if (requireRoot(t)) {
     await bothIn(t, 'MASTER', since)
   })
 
+  t.test('a weighted tracked file changes the priority', async (t) => {
+    let since = performance.now()
+    writeFileSync(prioFile, '2\n')
+    await inBoth(t, '(VI_1) Changing effective priority from 150 to 130', since)
+    since = performance.now()
+    writeFileSync(prioFile, '0\n')
+    await inBoth(t, '(VI_1) Changing effective priority from 130 to 150', since)
+  })
+
   t.test('a tracked file puts both in FAULT and back', async (t) => {
     let since = performance.now()
     writeFileSync(trackFile, '1\n')
@@ -117,6 +138,8 @@ if (requireRoot(t)) {
     await bothIn(t, 'FAULT', since)
     since = performance.now()
     writeFileSync(trackFile, '0\n')
+  const prioFile = `${dir}/prio`
+  writeFileSync(prioFile, '0\n')
     await inBoth(t, '(VI_1): tracked file tf leaving FAULT state', since)
     await bothIn(t, 'MASTER', since, 15_000)
   })
