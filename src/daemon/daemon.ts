@@ -108,7 +108,7 @@ export class Daemon {
     return this.#config
   }
 
-  /** The live view for `vrrpd status` and the SIGUSR1/SIGUSR2 files. */
+  /** The live view for `vrrpd status` and keepalived's dump files. */
   status(): StatusView {
     const daemon = { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file } as const
     if (!this.#router) return { daemon, instances: [], syncGroups: [], unattributedDrops: this.drops.unattributed() }

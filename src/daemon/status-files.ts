@@ -12,7 +12,7 @@ import type { InstanceView, RouterView } from '../core/index.js'
 import { renderKeepalivedData, renderKeepalivedParentData, type DumpInput } from './keepalived-data.js'
 import { renderKeepalivedJson, renderKeepalivedStats } from './keepalived-json.js'
 
-/** What `vrrpd status`, keepalived.json and the text dumps show: the core's view plus the daemon's. */
+/** What `vrrpd status` shows, and what keepalived's dumps are built from: the core's view plus the daemon's. */
 export interface StatusView {
   daemon: { name: 'vrrpd'; pid: number; startedAt: string; config: string }
   /** The core's instances, with the receive path's drops added into `stats.dropped`. */
