@@ -50,6 +50,8 @@ export interface DaemonPorts {
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
   notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', priority: number) => void
+  /** Told of every state change after it happened (systemd's STATUS= line). */
+  stateChanged?: (instance: string, from: string, to: string) => void
 }
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
@@ -231,7 +233,7 @@ export class Daemon {
         return this.#runNotify(action)
       case 'stateChanged':
         this.#lastTransition.set(action.instance, Date.now())
-        return
+        return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
         logger[action.level](action.message)
