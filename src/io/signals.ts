@@ -35,6 +35,14 @@ export const KEEPALIVED_SIGNALS: Readonly<Record<KeepalivedSignal, number>> = {
   XCPU: constants.signals.SIGXCPU,
 }
 
+/** The names `keepalived --signum=NAME` accepts (lib/signals.c get_signum; TDUMP only in THREAD_DUMP builds, not 2.2.7's). */
+export const SIGNUM_NAMES = ['STOP', 'RELOAD', 'DATA', 'STATS', 'STATS_CLEAR', 'JSON'] as const
+
+/** `--signum=NAME` as keepalived answers it: the number, or undefined for a name it does not know. */
+export function signumFor(name: string): number | undefined {
+  return (SIGNUM_NAMES as readonly string[]).includes(name) ? KEEPALIVED_SIGNALS[name as KeepalivedSignal] : undefined
+}
+
 /** What `watchSignals` reports: a handler failure or a signal it could not take. */
 export type SignalLog = (level: 'warn' | 'error', msg: string) => void
 
