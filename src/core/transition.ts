@@ -118,6 +118,8 @@ export function changeState(ctx: StepContext, inst: InstanceState, to: VrrpState
   const from = inst.state
   if (from === to) return
   log(ctx, 'info', entryMessage(from, to), inst.name)
+  // keepalived's line says no why; vrrpd's reason goes beside it, for the operator who gets the alert.
+  if (to === 'FAULT') log(ctx, 'info', `FAULT reason: ${reason}`, inst.name)
   switch (to) {
     case 'MASTER':
       enterMaster(ctx, inst)

@@ -136,6 +136,7 @@ if (requireRoot(t)) {
     writeFileSync(trackFile, '1\n')
     await inBoth(t, '(VI_1): tracked file tf now FAULT state', since)
     await bothIn(t, 'FAULT', since)
+    t.ok(v.find(/\(VI_1\) FAULT reason: .*\btf\b/, since), "vrrpd's reason beside keepalived's line")
     since = performance.now()
     writeFileSync(trackFile, '0\n')
   const prioFile = `${dir}/prio`
@@ -161,6 +162,7 @@ if (requireRoot(t)) {
     await lab.cut('v')
     await inBoth(t, 'Netlink reports eth0 down', since)
     await bothIn(t, 'FAULT', since)
+    t.ok(v.find(/\(VI_1\) FAULT reason: interface eth0 down/, since), "vrrpd's reason beside keepalived's line")
     since = performance.now()
     await lab.heal('k')
     await lab.heal('v')
