@@ -37,6 +37,8 @@ import { splitCommandLine } from '../config/index.js'
 import { encodeAdvert } from '../protocol/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
+import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
+import { coreLineKind, dropKind } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
 import type { DumpInput } from './keepalived-data.js'
 import { StatsBaseline } from './stats-baseline.js'
@@ -64,7 +66,7 @@ export interface DaemonPorts {
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
 const TRANSPORT_LINGER_MS = 200
-/** At most one log line per drop reason and source in this window. */
+/** Packet-caused log lines: the first of a kind, then one summary per kind and window. */
 const DROP_LOG_WINDOW_MS = 10_000
 /** Notify scripts get this long at shutdown before vrrpd exits anyway. */
 const NOTIFY_DRAIN_MS = 10_000
@@ -91,6 +93,8 @@ export class Daemon {
   readonly #trackers: Trackers
   readonly drops = new DropCounters()
   readonly #dropLog = new RateLimiter(DROP_LOG_WINDOW_MS)
+  readonly #floodGate = new FloodGate({ windowMs: DROP_LOG_WINDOW_MS })
+  #floodTimer: ReturnType<Clock['setTimer']> | undefined
   readonly #startedAtIso = new Date().toISOString()
   /** SIGSTATS_CLEAR's zero point, and each instance's last transition (wall clock), for keepalived's dumps. */
   readonly #statsBase = new StatsBaseline()
@@ -171,6 +175,7 @@ export class Daemon {
     await this.#trackers.stop()
     this.ports.links.close()
     this.#timers.cancelAll()
+    this.#endFloodWindow(false)
     await sleep(TRANSPORT_LINGER_MS)
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
@@ -217,7 +222,7 @@ export class Daemon {
       for (current = this.#queue.shift(); current; current = this.#queue.shift()) {
         const { router, actions } = stepRouter(this.#router!, current, this.ports.clock.now())
         this.#router = router
-        this.#execute(actions)
+        this.#execute(current.type === 'advertReceived' ? this.#gateAdvertLines(current.source, actions) : actions)
       }
     } catch (err) {
       this.#fail(err instanceof Error ? err : new Error(String(err)), current?.type ?? event.type)
@@ -301,6 +306,39 @@ export class Daemon {
     }
   }
 
+  /**
+   * A step caused by a received advert that changed no state: its log lines
+   * ("CONFIG MISMATCH ...", "received lower priority ...") are packet-caused and
+   * go through the flood gate, so spoofed sources cannot write a line each.
+   * Debug lines are left alone (opt-in), and so is every line of a step that
+   * changed state (people grep for those).
+   */
+  #gateAdvertLines(source: string, actions: Action[]): Action[] {
+    if (actions.some((a) => a.type === 'stateChanged')) return actions
+    return actions.filter((a) => a.type !== 'log' || a.level === 'debug' || this.#admit(coreLineKind(a.instance, a.message), source))
+  }
+
+  #admit(kind: FloodKind, source: string): boolean {
+    const now = this.#floodGate.admit(kind, source)
+    this.#floodTimer ??= this.ports.clock.setTimer(this.ports.clock.now() + DROP_LOG_WINDOW_MS, () => this.#endFloodWindow(true))
+    return now
+  }
+
+  /** Logs the window's summaries; keeps the window going while packets of a kind keep coming. */
+  #endFloodWindow(rearm: boolean): void {
+    if (this.#floodTimer) this.ports.clock.clearTimer(this.#floodTimer)
+    this.#floodTimer = undefined
+    const summaries = this.#floodGate.endWindow()
+    for (const s of summaries) {
+      const line = renderSummary(s, DROP_LOG_WINDOW_MS, s.kind.key.startsWith('log:') ? 'suppressed' : 'dropped')
+      if (s.kind.instance) this.log.child({ instance: s.kind.instance }).warn(line)
+      else this.log.warn(line)
+    }
+    if (rearm && this.#floodGate.trackedKinds > 0) {
+      this.#floodTimer = this.ports.clock.setTimer(this.ports.clock.now() + DROP_LOG_WINDOW_MS, () => this.#endFloodWindow(true))
+    }
+  }
+
   #instance(name: string): VrrpInstance | undefined {
     return this.#byName.get(name) ?? this.#retired.get(name)
   }
@@ -348,13 +386,11 @@ export class Daemon {
     if (outcome.ok) return this.dispatch(outcome.event)
     if (outcome.reason === 'ownAdvert') return
     this.drops.count(outcome.reason, outcome.instance)
-    const suppressed = this.#dropLog.allow(`${outcome.reason}:${packet.source}`, this.ports.clock.now())
-    if (suppressed === undefined) return
+    if (!this.#admit(dropKind(outcome, packet), packet.source)) return
     const line = keepalivedDropLine(outcome.reason, packet, outcome.instance ? this.#instance(outcome.instance) : undefined)
     if (line) this.log.info(line)
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
-    const more = suppressed > 0 ? ` (${suppressed} more like it since the last report)` : ''
-    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}${more}`)
+    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`)
   }
 
   #index(config: Config): void {

@@ -5,7 +5,7 @@
  * 2.2.7's formats (keepalived-data.ts, keepalived-json.ts). vrrpd's own view
  * (StatusView) answers `vrrpd status`; renderData is its text form.
  */
-import { writeFileSync, renameSync } from 'node:fs'
+import { writeFileSafely } from '../io/safe-file.js'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { InstanceView, RouterView } from '../core/index.js'
@@ -23,6 +23,9 @@ export interface StatusView {
 }
 
 export type StatusKind = 'data' | 'parent' | 'stats' | 'json'
+
+/** keepalived's dump mode: rw------- */
+export const STATUS_FILE_MODE = 0o600
 
 const FILE_NAMES: Record<StatusKind, string> = {
   data: 'keepalived.data',
@@ -44,9 +47,9 @@ export function writeStatusFile(kind: StatusKind, input: DumpInput, dir = proces
     : kind === 'stats' ? renderKeepalivedStats(input.view)
     : renderKeepalivedJson(input)
   if (text === undefined) return undefined
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, text, { mode: 0o600 })
-  renameSync(tmp, path)
+  // 0600, as keepalived's dumps (fopen_safe with its default umask 0177): counters and
+  // topology are not for other users, and a planted link or temporary is refused.
+  writeFileSafely(path, text, STATUS_FILE_MODE, `${kind} dump`)
   return path
 }
 

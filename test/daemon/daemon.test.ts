@@ -152,7 +152,7 @@ t.test('bad packets are dropped, counted by reason and do not change the state',
   await daemon.stop()
 })
 
-t.test('a VIP that cannot be added puts the instance in FAULT, with a clear log line', async (t) => {
+t.test('when no VIP at all can be added the instance goes to FAULT, with a clear log line', async (t) => {
   const { world, daemon, lines } = setup(t)
   world.failAdd = true
   await becomeMaster(world, daemon)
@@ -160,6 +160,19 @@ t.test('a VIP that cannot be added puts the instance in FAULT, with a clear log 
   t.ok(has(lines, '(VI_1) cannot add VIPs: 10.0.0.100/24 dev eth0: RTNETLINK answers: Operation not permitted'))
   t.ok(has(lines, '(VI_1) Entering FAULT STATE'))
   t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  await daemon.stop()
+})
+
+t.test('issue 12: one VIP that cannot be added is one bad VIP: the others are added, it is logged, the instance stays MASTER', async (t) => {
+  const conf = CONF.replace('    10.0.0.100/24\n', '    10.0.0.100/24\n    10.0.0.101/24\n    10.0.0.102/24\n')
+  const { world, daemon, lines } = setup(t, conf)
+  world.failAddresses.add('10.0.0.101')
+  await becomeMaster(world, daemon)
+  await flush()
+  t.ok(has(lines, '(VI_1) cannot add VIPs: 10.0.0.101/24 dev eth0: RTNETLINK answers: Operation not permitted'))
+  t.same([...world.vipsPresent].sort(), ['10.0.0.100/24@eth0', '10.0.0.102/24@eth0'], 'the good VIPs are on the interface')
+  t.equal(daemon.status().instances[0]!.state, 'MASTER', 'as keepalived (netlink_iplist): the state does not change')
+  t.notOk(has(lines, 'Entering FAULT STATE'))
   await daemon.stop()
 })
 
