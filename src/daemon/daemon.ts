@@ -315,7 +315,15 @@ export class Daemon {
    */
   #gateAdvertLines(source: string, actions: Action[]): Action[] {
     if (actions.some((a) => a.type === 'stateChanged')) return actions
-    return actions.filter((a) => a.type !== 'log' || a.level === 'debug' || this.#admit(coreLineKind(a.instance, a.message), source))
+    // One packet's lines are one event: keepalived's line and vrrpd's CONFIG MISMATCH
+    // beside it are admitted or held back together, never one without the other.
+    // The group is named by its most severe line (the CONFIG MISMATCH error), as its summary says.
+    const rank = { debug: 0, info: 1, warn: 2, error: 3 } as const
+    const lines = actions.filter((a): a is Extract<Action, { type: 'log' }> => a.type === 'log' && a.level !== 'debug')
+    const lead = lines.reduce<(typeof lines)[number] | undefined>((best, a) => (!best || rank[a.level] > rank[best.level] ? a : best), undefined)
+    if (!lead) return actions
+    const admitted = this.#admit(coreLineKind(lead.instance, lead.message), source)
+    return admitted ? actions : actions.filter((a) => a.type !== 'log' || a.level === 'debug')
   }
 
   #admit(kind: FloodKind, source: string): boolean {
