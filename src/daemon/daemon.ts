@@ -45,6 +45,9 @@ import { StatsBaseline } from './stats-baseline.js'
 import { receivePacket } from './receive.js'
 import { keepalivedDropLine } from './keepalived-drop-lines.js'
 import { VipWorker } from './vip-worker.js'
+import { RouteWorker } from './route-worker.js'
+import { StaticEntries } from './static-entries.js'
+import type { RouteManager } from '../io/netlink-routes.js'
 import { Trackers } from './trackers.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
@@ -54,6 +57,10 @@ export interface DaemonPorts {
   links: Links
   addresses: AddressManager
   garp: GarpSender
+  /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
+  na?: GarpSender
+  /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
+  routes?: RouteManager
   notify: NotifyRunner
   createScriptTracker(): ScriptTracker
   createFileTracker(): FileTracker
@@ -88,6 +95,8 @@ export class Daemon {
   /** The primary address last given to the core, per interface and family. */
   readonly #reported = new Map<string, string | undefined>()
   readonly #vipWork: VipWorker
+  readonly #routeWork: RouteWorker | undefined
+  readonly #static: StaticEntries
   readonly #queue: Event[] = []
   #dispatching = false
   readonly #trackers: Trackers
@@ -122,12 +131,15 @@ export class Daemon {
     this.#vipWork = new VipWorker({
       addresses: ports.addresses,
       garp: ports.garp,
+      ...(ports.na ? { na: ports.na } : {}),
       iface: (name) => this.#ifaces.get(name),
       log,
       limiter: this.#dropLog,
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
     })
+    this.#static = new StaticEntries({ addresses: ports.addresses, ...(ports.routes ? { routes: ports.routes } : {}), log })
+    this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
   }
 
   get config(): Config {
@@ -160,6 +172,7 @@ export class Daemon {
   async start(): Promise<void> {
     await this.#refreshInterfaces(referencedInterfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
+    await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
     this.#watch(referencedInterfaces(this.#config))
@@ -171,6 +184,8 @@ export class Daemon {
   async stop(): Promise<void> {
     this.dispatch({ type: 'shutdown' })
     await this.#vipWork.settle()
+    await this.#routeWork?.settle()
+    await this.#static.stop()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
@@ -180,6 +195,8 @@ export class Daemon {
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
     this.ports.garp.close()
+    this.ports.na?.close()
+    this.ports.routes?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
@@ -194,10 +211,12 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
     await this.#trackers.stop()
     this.#trackers.start(config)
     await this.#vipWork.settle()
+    await this.#static.reload(config)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -209,6 +228,17 @@ export class Daemon {
         }
       }
     }, TRANSPORT_LINGER_MS).unref()
+  }
+
+  /** Masters that stay masters across a reload get their changed virtual routes/rules. */
+  #reconcileRoutes(old: Config, config: Config): void {
+    if (!this.#routeWork || !this.#router) return
+    const before = new Map(old.instances.map((i) => [i.name, i]))
+    const masters = new Set(describeRouter(this.#router).instances.filter((i) => i.state === 'MASTER').map((i) => i.name))
+    for (const inst of config.instances) {
+      const prev = before.get(inst.name)
+      if (prev && masters.has(inst.name)) this.#routeWork.reconcile(inst.name, prev, inst)
+    }
   }
 
   /** Feeds one event to the core and carries out what it asks. Never throws. */
@@ -293,6 +323,7 @@ export class Daemon {
         return this.#runNotify(action)
       case 'stateChanged':
         this.#lastTransition.set(action.instance, Date.now())
+        this.#routeWork?.stateChanged(action.instance, action.from, action.to)
         return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log

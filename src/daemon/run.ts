@@ -10,7 +10,9 @@ import { createLinks } from '../io/links.js'
 import { createAddressManager } from '../io/address-manager.js'
 import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
-import { openAdvertTransport } from '../io/advert-transport.js'
+import { createNaSender } from '../io/na-sender.js'
+import { createRouteManager } from '../io/netlink-routes.js'
+import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
 import { createNotifyRunner } from '../io/notify-runner.js'
@@ -241,6 +243,8 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     links: createLinks({ log }),
     addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
     garp: createGarpSender({ log }),
+    na: createNaSender({ log }),
+    routes: createRouteManager({ log }),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: () =>
       createScriptTracker({
@@ -249,7 +253,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
         log: procLog,
       }),
     createFileTracker: () => createFileTracker(),
-    openTransport: (opts) => openAdvertTransport({ ...opts, log }),
+    openTransport: (opts) => openTransportFor({ ...opts, log }),
     ...(fifoWriter ? { notifyFifo: (kind, name, state, priority) => fifoWriter.write(kind, name, state, priority) } : {}),
     closeFifo: async () => fifoWriter?.close(),
   }
