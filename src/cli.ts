@@ -7,6 +7,7 @@ import { signumFor } from './io/signals.js'
 import { readFileSync } from 'node:fs'
 import yargs from 'yargs'
 import { DEFAULTS } from './config/model.js'
+import { invalidUmaskMessage, parseUmask } from './daemon/umask.js'
 
 export type LogFormat = 'text' | 'json'
 
@@ -32,6 +33,8 @@ export interface CliOptions {
   pid?: string
   /** --control-socket: where `vrrpd status` finds the daemon. */
   controlSocket?: string
+  /** -u/--umask, when valid. */
+  umask?: number
   /** --metrics-listen [ADDR:]PORT: serve Prometheus metrics over HTTP (off by default). */
   metricsListen?: ListenAddress
   /** Warnings about accepted-but-ignored flags, for main.ts to print. */
@@ -72,7 +75,7 @@ const UNSUPPORTED: ReadonlyArray<[string, string | undefined, boolean]> = [
   ['check', 'C', false], ['no_bfd', 'B', false], ['log-facility', 'S', true], ['log-file', 'g', true],
   ['flush-log-file', undefined, false], ['release-vips', 'X', false], ['dont-release-vrrp', 'V', false],
   ['dont-release-ipvs', 'I', false], ['dont-respawn', 'R', false], ['checkers_pid', 'c', true], ['genhash', 'T', false],
-  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true], ['umask', 'u', true],
+  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true],
   ['core-dump', 'm', false], ['core-dump-pattern', 'M', true], ['namespace', 's', true], ['debug', undefined, true],
 ]
 
@@ -110,6 +113,7 @@ function build(argv: string[]) {
     .option('no-syslog', { alias: 'G', type: 'boolean', default: false, describe: 'Do not log via syslog (vrrpd never does)' })
     .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
     .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
+    .option('umask', { alias: 'u', type: 'string', describe: 'umask for file creation, in numeric form (default 022)', requiresArg: true })
     .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
     .option('signum', { type: 'string', describe: "Print the number of keepalived's signal NAME (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit", requiresArg: true })
     .option('metrics-listen', { type: 'string', describe: 'Serve Prometheus metrics on http://[ADDR:]PORT/metrics (ADDR defaults to 127.0.0.1)', requiresArg: true })
@@ -173,6 +177,11 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   const pid = (a.pid ?? a.vrrp_pid) as string | undefined
   if (pid !== undefined) opts.pid = pid
   if (typeof a['control-socket'] === 'string') opts.controlSocket = a['control-socket']
+  if (typeof a.umask === 'string') {
+    const mask = parseUmask(a.umask)
+    if (mask === undefined) warnings.push(invalidUmaskMessage(a.umask))
+    else opts.umask = mask
+  }
   if (typeof a['metrics-listen'] === 'string') {
     const at = parseListenAddress(a['metrics-listen'])
     if ('error' in at) return { exit: 1, message: `vrrpd: ${at.error}\nTry 'vrrpd --help'.` }

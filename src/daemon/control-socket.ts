@@ -32,6 +32,8 @@ export async function startControlSocket(path: string, status: () => unknown, lo
     unlinkSync(path) // our socket left by a crash; the pid file already proved nobody else runs
   }
   const server: Server = createServer((conn) => {
+    // A client that goes away before reading it all (EPIPE, ECONNRESET) is its business, not an error of ours.
+    conn.on('error', (err: NodeJS.ErrnoException) => log.debug(`status client went away: ${err.code ?? err.message}`))
     try {
       conn.end(`${JSON.stringify(status(), null, 2)}\n`)
     } catch (err) {

@@ -93,6 +93,8 @@ export class Daemon {
   #vips = new Set<string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
+  /** The ifindex each transport was opened on: a recreated interface has a new one, and the old socket hears nothing. */
+  readonly #transportIndex = new Map<string, number>()
   /** What each open transport was opened with (its multicast membership). */
   readonly #transportSpecs = new Map<string, TransportOptions>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
@@ -230,6 +232,7 @@ export class Daemon {
         if (!used.has(key)) {
           t.close()
           this.#transports.delete(key)
+          this.#transportIndex.delete(key)
           this.#transportSpecs.delete(key)
         }
       }
@@ -426,6 +429,7 @@ export class Daemon {
     const outcome = receivePacket(packet, {
       instanceFor: (iface, family, vrid) => this.#byKey.get(`${transportKey(iface, family)}/${vrid}`),
       isOwnAddress: (iface, address) => this.#ifaces.get(iface)?.addresses.some((a) => a.address === address) ?? false,
+      multicastGroup: (family) => (family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6),
       checkUnicastSrc: this.#config.globalDefs.checkUnicastSrc,
     })
     if (outcome.ok) return this.dispatch(outcome.event)
@@ -479,7 +483,8 @@ export class Daemon {
   async #removeLeftoverVips(instances: VrrpInstance[]): Promise<void> {
     for (const inst of instances) {
       for (const vip of [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded]) {
-        if (!this.#ifaces.get(vip.dev) || !(await this.ports.addresses.has(vip))) continue
+        // The interface view is the kernel's (rtnetlink dump, or `ip` without it): no `ip` run per VIP.
+        if (!this.#ifaces.get(vip.dev)?.addresses.some((a) => a.address === vip.address)) continue
         const removed = await this.ports.addresses.remove(vip)
         this.log.info({ instance: inst.name }, `(${inst.name}) removed leftover VIP ${vip.address} from ${vip.dev}${removed.ok ? '' : `: failed: ${removed.error}`}`)
       }
@@ -503,6 +508,7 @@ export class Daemon {
         transport.onPacket(this.#onPacket)
         const old = this.#transports.get(key)
         this.#transports.set(key, transport)
+        this.#transportIndex.set(key, info.index)
         this.#transportSpecs.set(key, spec)
         old?.close()
       } catch (err) {
@@ -519,9 +525,11 @@ export class Daemon {
   }
 
   #onLink(name: string, info: InterfaceInfo | undefined): void {
-    const wasUp = this.#ifaces.get(name)?.up ?? false
+    const before = this.#ifaces.get(name)
+    const wasUp = before?.up ?? false
     this.#ifaces.set(name, info)
     const isUp = info?.up ?? false
+    this.#dropStaleTransports(name, info)
     if (info && isUp) this.#openTransports()
     if (wasUp !== isUp) {
       // keepalived's words for a link change (keepalived_netlink.c), which people alert on.
@@ -530,13 +538,56 @@ export class Daemon {
     }
     for (const family of [4, 6] as const) {
       const key = transportKey(name, family)
-      const before = this.#reported.get(key)
+      const reported = this.#reported.get(key)
       const after = this.#usableAddress(name, family)
-      if (before !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
+      if (reported !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
+    }
+    if (before && info && isUp) this.#restoreVips(name, before, info)
+  }
+
+  /**
+   * Sockets opened on an interface that is gone, or on an earlier incarnation of
+   * it (deleted and created again: same name, new ifindex), are bound to a dead
+   * device: close them, so the interface's next appearance opens fresh ones
+   * (group joined, SO_BINDTODEVICE done again).
+   */
+  #dropStaleTransports(name: string, info: InterfaceInfo | undefined): void {
+    for (const family of [4, 6] as const) {
+      const key = transportKey(name, family)
+      const transport = this.#transports.get(key)
+      if (!transport || this.#transportIndex.get(key) === info?.index) continue
+      this.log.info(`closing VRRP socket on ${name}: interface ${info ? `now has index ${info.index}` : 'is gone'}`)
+      transport.close()
+      this.#transports.delete(key)
+      this.#transportIndex.delete(key)
+      this.#transportSpecs.delete(key)
     }
   }
 
-
+  /**
+   * A VIP of a MASTER removed behind our back (`ip addr del`, a DHCP client, a
+   * network manager): put it back and announce it again. keepalived reaches the
+   * same end through BACKUP and a master-down timer of its skew time; we skip the
+   * detour (no priority-0 advert, no notify scripts for a flap), see docs/operations.md.
+   */
+  #restoreVips(name: string, before: InterfaceInfo, after: InterfaceInfo): void {
+    if (!this.#router) return
+    const present = (info: InterfaceInfo, address: string) => info.addresses.some((a) => a.address === address)
+    for (const inst of this.#config.instances) {
+      if (this.#router.instances.get(inst.name)?.state !== 'MASTER') continue
+      const lost = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded].filter(
+        (v) => v.dev === name && present(before, v.address) && !present(after, v.address),
+      )
+      if (lost.length === 0) continue
+      for (const v of lost) this.log.info(`Netlink reflector reports IP ${v.address} removed from ${name}`)
+      this.log.child({ instance: inst.name }).info(`(${inst.name}) restoring ${lost.length === 1 ? 'VIP' : 'VIPs'} ${lost.map((v) => v.address).join(', ')} on ${name}`)
+      this.#vipWork.add(inst.name, lost)
+      const v4 = lost.filter((v) => v.family === 4)
+      const v6 = lost.filter((v) => v.family === 6)
+      if (v4.length) this.#vipWork.garp(inst.name, v4, inst.garp.masterRepeat, inst.garp.intervalMs)
+      if (v6.length) this.#vipWork.garp(inst.name, v6, inst.garp.masterRepeat, inst.garp.gnaIntervalMs)
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

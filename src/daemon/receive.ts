@@ -19,6 +19,8 @@ export interface ReceiveContext {
   instanceFor(iface: string, family: 4 | 6, vrid: number): VrrpInstance | undefined
   /** Whether `address` is one of ours on `iface` (our own adverts must be ignored). */
   isOwnAddress(iface: string, address: string): boolean
+  /** The multicast group adverts are sent to (224.0.0.18 / ff02::12 unless configured otherwise). */
+  multicastGroup(family: 4 | 6): string
   /** vrrp_check_unicast_src: unicast adverts must come from a configured peer. */
   checkUnicastSrc: boolean
 }
@@ -53,6 +55,19 @@ export function receivePacket(packet: ReceivedPacket, ctx: ReceiveContext): Rece
       reason: 'notForUs',
       instance: instance.name,
       detail: unicast ? `multicast advert to ${packet.destination}, we use unicast` : `unicast advert to ${packet.destination}, we use multicast`,
+    }
+  }
+
+  // RFC 9568 5.1.1.2 / 5.1.2.2: adverts go to the VRRP group; a unicast one must be
+  // addressed to us. Anything else (another group, a broadcast) is not an advert for this router.
+  if (unicast) {
+    if (!ctx.isOwnAddress(packet.interface, packet.destination)) {
+      return { ok: false, reason: 'notForUs', instance: instance.name, detail: `unicast advert to ${packet.destination}, not an address of ours on ${packet.interface}` }
+    }
+  } else {
+    const group = ctx.multicastGroup(packet.family)
+    if (packet.destination.toLowerCase() !== group.toLowerCase()) {
+      return { ok: false, reason: 'notForUs', instance: instance.name, detail: `advert to ${packet.destination}, not the VRRP group ${group}` }
     }
   }
 

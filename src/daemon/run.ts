@@ -2,7 +2,7 @@
  * The composition root of the running daemon: real ports, the logger, the pid
  * file and the signals. Everything with a decision in it lives elsewhere.
  */
-import { loadConfig, formatDiagnostic } from '../config/index.js'
+import { formatDiagnostic } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
 import { createSystemClock } from '../io/clock.js'
@@ -19,6 +19,9 @@ import { createNotifyRunner } from '../io/notify-runner.js'
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
 import { procLogFrom } from '../io/proc-log.js'
 import { Daemon, EXIT_INTERNAL_ERROR, type DaemonPorts } from './daemon.js'
+import { loadConfigIsolated, stuckParses, type PendingLoad } from './config-isolated.js'
+import { loadLibc } from '../io/libc.js'
+import { DEFAULT_UMASK } from './umask.js'
 import { NotifyFifoSlot } from './notify-fifo-slot.js'
 import { scriptSecurityOf } from './trackers.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
@@ -40,6 +43,8 @@ export interface DaemonOptions {
   pid?: string
   /** Unix socket for `vrrpd status`; default /run/vrrpd/vrrpd.sock (beside the pid file when --pid is given). */
   controlSocket?: string
+  /** -u/--umask; 022 when not given. */
+  umask?: number
   /** Where the HTTP metrics endpoint listens; off when undefined. */
   metricsListen?: ListenAddress
 }
@@ -47,6 +52,8 @@ export interface DaemonOptions {
 
 /** Runs vrrpd until SIGTERM/SIGINT. Resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions, loaded: { config: Config; diagnostics: Diagnostic[]; exitCode?: number }): Promise<number> {
+  // Before anything is created: the pid file, the status socket, dumps, FIFOs.
+  process.umask(options.umask ?? DEFAULT_UMASK)
   const level = (options.logLevel ?? (options.logDetail ? 'debug' : 'info')) as 'info'
   const log = createLogger({ format: options.logFormat ?? 'text', level })
   // Read (and removed from the environment) before any script can start and inherit it.
@@ -117,6 +124,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   return await new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve()
     let stopping = false
+    let reloading: PendingLoad | undefined
     const serial = (work: () => Promise<void>) => {
       busy = busy.then(work).catch((err: unknown) => log.error({ err }, 'internal error'))
     }
@@ -124,6 +132,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       stopping = true
       log.info(`Received ${signal}, stopping`)
+      reloading?.cancel()
       announceStates = false
       systemd.stopping()
       serial(async () => {
@@ -135,6 +144,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         log.info('Stopped vrrpd')
         systemd.close()
+        exitIfParserStuck(0)
         resolve(0)
       })
     }
@@ -145,6 +155,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       stopping = true
       announceStates = false
       systemd.stopping()
+      reloading?.cancel()
       serial(async () => {
         await metrics?.close()
         await daemon.stop()
@@ -153,6 +164,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)
         systemd.close()
+        exitIfParserStuck(EXIT_INTERNAL_ERROR)
         resolve(EXIT_INTERNAL_ERROR)
       })
     })
@@ -161,7 +173,16 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       serial(async () => {
         log.info('Reloading configuration (SIGHUP)')
         systemd.reloading()
-        const next = loadConfig(options.config, options.configId ? { configId: options.configId } : {})
+        // Parsed in a worker thread: whatever the new file does, adverts keep going out.
+        reloading = loadConfigIsolated(options.config, { ...(options.configId ? { configId: options.configId } : {}), ...reloadLimits() })
+        const parsed = await reloading.done
+        reloading = undefined
+        if (stopping) return
+        if (!parsed.ok) {
+          log.error(`reload abandoned: ${parsed.error}; keeping the running configuration`)
+          return
+        }
+        const next = parsed.result
         reportDiagnostics(log, next.diagnostics)
         if (next.exitCode === 4) {
           log.error('new configuration cannot be used; keeping the running one')
@@ -218,6 +239,29 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       (level, msg) => log[level](msg),
     )
   })
+}
+
+/**
+ * A reload parser blocked in open(2) (a FIFO nobody writes) would make Node wait for
+ * it at exit for ever: once everything is released, give the asynchronous log
+ * writer a moment, then _exit(2).
+ */
+function exitIfParserStuck(code: number): void {
+  if (stuckParses() === 0) return
+  setTimeout(() => {
+    const libc = loadLibc()
+    if (!(libc instanceof Error)) libc._exit(code)
+  }, LOG_DRAIN_MS)
+}
+
+const LOG_DRAIN_MS = 250
+
+/** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */
+function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
+  const n = (v: string | undefined) => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined)
+  const timeoutMs = n(process.env.VRRPD_RELOAD_TIMEOUT_MS)
+  const maxMemoryMb = n(process.env.VRRPD_RELOAD_MAX_MEMORY_MB)
+  return { ...(timeoutMs ? { timeoutMs } : {}), ...(maxMemoryMb ? { maxMemoryMb } : {}) }
 }
 
 /** The opt-in HTTP metrics endpoint; a failure to listen is logged and vrrpd runs on (the VIPs matter more). */

@@ -1,9 +1,9 @@
 /**
  * libc through koffi, for the system calls Node does not offer: an AF_PACKET
  * socket for gratuitous ARP (garp-sender.ts), an AF_NETLINK socket for VIPs
- * (netlink-addresses.ts), an AF_UNIX datagram socket for systemd's notify
- * protocol (unix-datagram.ts) and the IPv6 VRRP socket with recvmsg/sendmsg
- * (ipv6-transport.ts). Loaded once per process; when it cannot be loaded (no
+ * (netlink-addresses.ts) and for the kernel monitor (rtnetlink-monitor.ts), an
+ * AF_UNIX datagram socket for systemd's notify protocol (unix-datagram.ts) and the
+ * IPv6 VRRP socket with recvmsg/sendmsg (ipv6-transport.ts). Loaded once per process; when it cannot be loaded (no
  * koffi build for this platform) the Error says why and callers fall back or
  * report it.
  */
@@ -20,9 +20,15 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
   bind(fd: number, addr: Buffer, addrlen: number): number
   close(fd: number): number
+  /** pipe2(2): the two descriptors land in `fds` as two host-order int32. */
+  pipe2(fds: Buffer, flags: number): number
+  /** poll(2) on a worker thread of the libuv pool: the loop is not blocked while it waits. */
+  pollAsync(fds: Buffer, nfds: number, timeoutMs: number, done: (error: unknown, result: number) => void): void
   /** fcntl(2) with an int argument (F_GETFD / F_SETFD). */
   fcntl(fd: number, cmd: number, arg: number): number
   if_nametoindex(name: string): number
+  /** _exit(2): ends the process at once, without waiting for threads (a reload parser stuck in the kernel). */
+  _exit(status: number): void
   strerror(errnum: number): string
   errno(): number
   /** recvmsg(2); `msg` is a {@link MsgHdr} whose pointer fields are Buffers the kernel fills. */
@@ -65,6 +71,8 @@ function load(): Libc | Error {
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
     const lib = koffi.load('libc.so.6')
+    // struct pollfd[] as bytes; revents are not read back (the caller just tries its non-blocking reads).
+    const poll = lib.func('int poll(const uint8_t *fds, unsigned long nfds, int timeout)')
     const msghdr = koffi.struct('vrrpd_msghdr', {
       msg_name: 'void *',
       msg_namelen: 'uint32_t',
@@ -83,11 +91,14 @@ function load(): Libc | Error {
       setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
       bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t addrlen)'),
       close: lib.func('int close(int fd)'),
+      pipe2: lib.func('int pipe2(_Out_ uint8_t *fds, int flags)'),
+      pollAsync: (fds, nfds, timeoutMs, done) => poll.async(fds, nfds, timeoutMs, done),
       fcntl: (() => {
         const fcntl = lib.func('int fcntl(int fd, int cmd, ...)')
         return (fd: number, cmd: number, arg: number): number => fcntl(fd, cmd, 'int', arg) as number
       })(),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
+      _exit: lib.func('void _exit(int status)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),
       // _Inout_: recvmsg shortens msg_namelen/msg_controllen and sets msg_flags.

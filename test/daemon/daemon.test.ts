@@ -221,6 +221,75 @@ t.test('without a VRRP socket an instance waits in FAULT instead of becoming a m
   await daemon.stop()
 })
 
+t.test('a VIP removed behind a MASTER is added again and announced, with keepalived -D line', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await becomeMaster(world, daemon)
+  t.ok(world.vipsPresent.has('10.0.0.100/24@eth0'))
+  world.events.length = 0
+  world.deleteVip('10.0.0.100', 24, 'eth0')
+  await flush()
+  t.ok(world.vipsPresent.has('10.0.0.100/24@eth0'), 'back on eth0')
+  const add = indexOf(world.events, (e) => e.kind === 'addVip' && e.address === '10.0.0.100')
+  const garp = indexOf(world.events, (e) => e.kind === 'garp' && e.address === '10.0.0.100')
+  t.ok(add >= 0 && garp > add, 'added, then a GARP')
+  t.ok(has(lines, 'Netlink reflector reports IP 10.0.0.100 removed from eth0'))
+  t.ok(has(lines, '(VI_1) restoring VIP 10.0.0.100 on eth0'))
+  t.equal(daemon.status().instances[0]!.state, 'MASTER', 'no flap through BACKUP')
+  t.notOk(world.events.some((e) => e.kind === 'notify'), 'no notify script runs')
+  await daemon.stop()
+})
+
+t.test('the same address removed while BACKUP (or added by someone else) is left alone', async (t) => {
+  const { world, daemon } = setup(t)
+  await daemon.start()
+  world.vipsPresent.add('10.0.0.100/24@eth0')
+  world.setLink('eth0', true)
+  world.deleteVip('10.0.0.100', 24, 'eth0')
+  await flush()
+  t.notOk(world.events.some((e) => e.kind === 'addVip'), 'a BACKUP does not add it')
+  t.equal(daemon.status().instances[0]!.state, 'BACKUP')
+  await daemon.stop()
+})
+
+t.test('an interface deleted and created again: FAULT, then a fresh socket on the new ifindex, and the instance resumes', async (t) => {
+  const { world, daemon, lines } = setup(t)
+  await becomeMaster(world, daemon)
+  t.equal(world.transports.length, 1)
+  const first = world.transports[0]!
+  world.deleteInterface('eth0')
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  t.ok(has(lines, 'Netlink reports eth0 down'))
+  t.equal(first.closed, true, 'the socket on the dead interface is closed')
+  world.createInterface('eth0', '10.0.0.1', 42)
+  await flush()
+  t.ok(has(lines, 'Netlink reports eth0 up'))
+  t.equal(world.transports.length, 2, 'a new socket')
+  t.match(world.transports[1], { ifindex: 42, closed: false })
+  t.equal(daemon.status().instances[0]!.state, 'BACKUP', 'out of FAULT')
+  world.events.length = 0
+  world.advance(3000 + Math.ceil((156 * 1000) / 256) + 1)
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'MASTER')
+  t.ok(world.events.some((e) => e.kind === 'send'), 'adverts again')
+  t.ok(world.vipsPresent.has('10.0.0.100/24@eth0'), 'VIP again')
+  await daemon.stop()
+})
+
+t.test('an advert to another group does not make a MASTER step down', async (t) => {
+  const { world, daemon } = setup(t)
+  await becomeMaster(world, daemon)
+  const payload = encodeAdvert(
+    { version: 2, type: 1, virtualRouterId: 51, priority: 250, adverIntervalMs: 1000, authType: 1, authData: authDataFromPassword('s3cret'), ipAddresses: ['10.0.0.100'], family: 4 },
+    { source: '10.0.0.2', destination: '224.0.0.1' },
+  )
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.1', ttl: 255, payload })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'MASTER')
+  t.equal(daemon.drops.forInstance('VI_1').notForUs, 1, 'counted')
+  await daemon.stop()
+})
+
 t.test('a core step that throws is fatal: priority 0, VIPs released, every later event ignored, `failed` settles', async (t) => {
   // An injected fault: the real step runs (the router is changed in place: VI_1 goes to
   // FAULT), then throws, so its actions (priority 0, remove the VIP) are lost, as with a

@@ -16,6 +16,7 @@ function ctx(inst: VrrpInstance): ReceiveContext {
   return {
     instanceFor: (iface, family, vrid) => (iface === 'eth0' && family === 6 && vrid === 51 ? inst : undefined),
     isOwnAddress: (_iface, a) => a === LL_OURS,
+    multicastGroup: (family) => (family === 6 ? 'ff02::12' : '224.0.0.18'),
     checkUnicastSrc: true,
   }
 }

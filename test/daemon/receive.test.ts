@@ -21,6 +21,7 @@ function ctx(inst: VrrpInstance, checkUnicastSrc = false): ReceiveContext {
   return {
     instanceFor: (iface, family, vrid) => (iface === 'eth0' && family === 4 && vrid === 51 ? inst : undefined),
     isOwnAddress: (_iface, a) => a === '10.0.0.1',
+    multicastGroup: (family) => (family === 4 ? '224.0.0.18' : 'ff02::12'),
     checkUnicastSrc,
   }
 }
@@ -73,4 +74,27 @@ t.test('vrrp_check_unicast_src: only configured peers are heard', async (t) => {
   t.ok(receivePacket(packet('10.0.0.3', '10.0.0.1'), ctx(unicast, false)).ok, 'off: anyone')
   t.match(receivePacket(packet('10.0.0.3', '10.0.0.1'), ctx(unicast, true)), { ok: false, reason: 'unicastSource' })
   t.ok(receivePacket(packet('10.0.0.2', '10.0.0.1'), ctx(unicast, true)).ok, 'on: the peer')
+})
+
+t.test('a multicast advert must be sent to the VRRP group', async (t) => {
+  // RFC 9568 5.1.1.2: the destination is the VRRP IPv4 multicast address 224.0.0.18.
+  t.match(receivePacket(packet('10.0.0.2', '224.0.0.1'), ctx(base)), {
+    ok: false,
+    reason: 'notForUs',
+    instance: 'VI_1',
+    detail: 'advert to 224.0.0.1, not the VRRP group 224.0.0.18',
+  })
+  const other = { ...ctx(base), multicastGroup: () => '224.0.0.99' }
+  t.ok(receivePacket(packet('10.0.0.2', '224.0.0.99'), other).ok, 'a configured vrrp_mcast_group4 is the group')
+  t.match(receivePacket(packet('10.0.0.2', '224.0.0.18'), other), { ok: false, reason: 'notForUs' })
+})
+
+t.test('a unicast advert must be addressed to one of our addresses', async (t) => {
+  t.ok(receivePacket(packet('10.0.0.2', '10.0.0.1'), ctx(unicast)).ok)
+  t.match(receivePacket(packet('10.0.0.2', '10.0.0.255'), ctx(unicast)), {
+    ok: false,
+    reason: 'notForUs',
+    instance: 'VI_U',
+    detail: 'unicast advert to 10.0.0.255, not an address of ours on eth0',
+  })
 })

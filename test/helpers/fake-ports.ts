@@ -23,7 +23,7 @@ export class FakeWorld {
   nextTimer = 1
   readonly ifaces = new Map<string, InterfaceInfo>()
   readonly vipsPresent = new Set<string>()
-  readonly transports: { iface: string; opts: TransportOptions; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
+  readonly transports: { iface: string; ifindex: number; opts: TransportOptions; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
   /** Every script tracker created, with what it was started / reloaded with. */
   readonly scriptTrackers: { security: ScriptSecurity; calls: Array<{ call: 'start' | 'reload' | 'stop'; scripts?: string[]; security?: ScriptSecurity }> }[] = []
   /** Every setScriptUser call of the notify runner. */
@@ -63,7 +63,37 @@ export class FakeWorld {
     if (!info) return
     const next = { ...info, up }
     this.ifaces.set(name, next)
-    this.linkListener?.(next, name)
+    this.linkListener?.(this.view(name), name)
+  }
+
+  /** The interface as the kernel shows it: its own addresses plus the VIPs on it. */
+  view(name: string): InterfaceInfo | undefined {
+    const info = this.ifaces.get(name)
+    if (!info) return undefined
+    const vips = [...this.vipsPresent].flatMap((k) => {
+      const m = /^(.*)\/(\d+)@(.*)$/.exec(k)
+      return m && m[3] === name ? [{ family: (m[1]!.includes(':') ? 6 : 4) as 4 | 6, address: m[1]!, prefixLength: Number(m[2]), primary: false }] : []
+    })
+    return { ...info, addresses: [...info.addresses, ...vips] }
+  }
+
+  /** `ip link del`: the interface and its addresses go. */
+  deleteInterface(name: string): void {
+    this.ifaces.delete(name)
+    for (const k of [...this.vipsPresent]) if (k.endsWith(`@${name}`)) this.vipsPresent.delete(k)
+    this.linkListener?.(undefined, name)
+  }
+
+  /** The interface created again under the same name, with a new ifindex. */
+  createInterface(name: string, address: string, index: number): void {
+    this.ifaces.set(name, { name, index, mac: '02:00:00:00:00:01', up: true, addresses: [{ family: 4, address, prefixLength: 24, primary: true }] })
+    this.linkListener?.(this.view(name), name)
+  }
+
+  /** `ip addr del` of a VIP by someone else. */
+  deleteVip(address: string, prefixLength: number, dev: string): void {
+    this.vipsPresent.delete(`${address}/${prefixLength}@${dev}`)
+    this.linkListener?.(this.view(dev), dev)
   }
 
   ports(): DaemonPorts {
@@ -81,7 +111,7 @@ export class FakeWorld {
         },
       },
       links: {
-        get: async (name) => this.ifaces.get(name),
+        get: async (name) => this.view(name),
         watch: (_names, listener) => {
           this.linkListener = listener
         },
@@ -92,11 +122,14 @@ export class FakeWorld {
           if (this.failAdd || this.failAddresses.has(vip.address)) return { ok: false, error: 'RTNETLINK answers: Operation not permitted' }
           this.vipsPresent.add(vipKey(vip))
           this.events.push({ kind: 'addVip', address: vip.address })
+          // The kernel reports the new address to the monitor, as rtnetlink does.
+          this.linkListener?.(this.view(vip.dev), vip.dev)
           return { ok: true }
         },
         remove: async (vip) => {
-          this.vipsPresent.delete(vipKey(vip))
+          const had = this.vipsPresent.delete(vipKey(vip))
           this.events.push({ kind: 'removeVip', address: vip.address })
+          if (had) this.linkListener?.(this.view(vip.dev), vip.dev)
           return { ok: true }
         },
         has: async (vip) => this.vipsPresent.has(vipKey(vip)),
@@ -127,7 +160,7 @@ export class FakeWorld {
       openTransport: (opts): AdvertTransport => {
         if (this.failOpen) throw new Error(this.failOpen)
         const { ifindex: _i, ...spec } = opts
-        const entry: FakeWorld['transports'][number] = { iface: opts.interface, opts: spec, closed: false }
+        const entry: FakeWorld['transports'][number] = { iface: opts.interface, ifindex: opts.ifindex, opts: spec, closed: false }
         this.transports.push(entry)
         return {
           send: (payload, source, destination) => {
