@@ -30,19 +30,25 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
   const queues = new Map<string, NotifyJob[]>()
   let pending = 0
   let waiters: Array<() => void> = []
-  let creds: Promise<Credentials | undefined> | undefined
+  // One lookup per user spec: script_user (key '') and each user named on a notify line.
+  const creds = new Map<string, Promise<Credentials | undefined>>()
 
-  const credentials = (): Promise<Credentials | undefined> => {
-    creds ??= resolveCredentials(opts.userLookup ?? createUserLookup(), opts.scriptUser).then((r) => {
-      if (r.ok) return r.creds
-      log('error', `notify scripts: ${r.error}; they will not run`)
-      return undefined
-    })
-    return creds
+  const credentials = (user: NotifyJob['user']): Promise<Credentials | undefined> => {
+    const key = user ? `${user.user}:${user.group ?? ''}` : ''
+    let found = creds.get(key)
+    if (!found) {
+      found = resolveCredentials(opts.userLookup ?? createUserLookup(), user ?? opts.scriptUser).then((r) => {
+        if (r.ok) return r.creds
+        log('error', `notify scripts${user ? ` of user ${user.user}` : ''}: ${r.error}; they will not run`)
+        return undefined
+      })
+      creds.set(key, found)
+    }
+    return found
   }
 
   const runJob = async (job: NotifyJob): Promise<void> => {
-    const who = await credentials()
+    const who = await credentials(job.user)
     const cmd = job.argv.join(' ')
     if (!who) return
     const timeoutMs = job.timeoutMs > 0 && Number.isFinite(job.timeoutMs) ? job.timeoutMs : opts.defaultTimeoutMs

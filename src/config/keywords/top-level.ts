@@ -7,6 +7,7 @@ import type { GlobalDefs, IgnoredItem, TrackFile, VipEntry, VrrpScript } from '.
 import { parseVipBlock } from '../address.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, type KeywordTable, type ParseContext } from '../values.js'
+import { deprecated } from './deprecated.js'
 import { GLOBAL_DEFS_IGNORED, GLOBAL_DEFS_KEYWORDS } from './global-defs.js'
 import { INSTANCE_KEYWORDS, newInstance, type InstanceDraft } from './instance.js'
 import { newScript, newTrackFile, SCRIPT_KEYWORDS, TRACK_FILE_KEYWORDS } from './script.js'
@@ -47,7 +48,7 @@ export const TOP_LEVEL_IGNORED: Readonly<Record<string, string>> = {
 
 function named(node: Node, ctx: ParseContext): string | undefined {
   const name = node.args[0]?.text
-  if (!name) ctx.sink.error(node.at, `${node.keyword} needs a name`)
+  if (!name) ctx.sink.fatal(node.at, `${node.keyword} needs a name (keepalived stops reading the config here: "missing a parameter")`)
   if (!node.children) ctx.sink.error(node.at, `${node.keyword} ${name ?? ''} needs a { ... } block`.replace('  ', ' '))
   return name
 }
@@ -62,6 +63,9 @@ const GLOBAL_TABLE: KeywordTable<GlobalDefs> = {
   ...Object.fromEntries(
     GLOBAL_DEFS_IGNORED.map((k) => [k, (n: Node, _g: GlobalDefs, ctx: ParseContext) => ctx.sink.warning(n.at, `${k} is not supported by vrrpd and is ignored`)]),
   ),
+  ...deprecated<GlobalDefs>({
+    vrrp_vmac_garp_intvl: () => 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"',
+  }),
 }
 
 const TOP_LEVEL: KeywordTable<ParsedConfig> = {
