@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import type { Config, NotifyScripts, NotifyUsers, SourceRef, SyncGroup, TrackFile, VrrpInstance, VrrpScript } from './model.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { finalizeInstance, resolveTrackRefs } from './finalize-instance.js'
+import { dropInapplicableWeights } from './finalize-weights.js'
 import type { ParsedConfig } from './keywords/top-level.js'
 import { checkScriptSecurity } from './script-security.js'
 import { splitCommandLine } from './tokenize.js'
@@ -53,6 +54,8 @@ function scriptSecurity(p: ParsedConfig, opts: FinalizeOptions): void {
   const examine = (cmd: string, at: SourceRef): Verdict => {
     const argv0 = splitCommandLine(cmd)[0]
     if (argv0 === undefined) return 'missing'
+    // `</path`: keepalived only checks that the file opens; nothing is executed or checked.
+    if (/^<\s*\//.test(argv0)) return 'ok'
     const r = check(argv0)
     if (!r.ok && r.reason === 'not-found') return 'missing'
     runs = true
@@ -186,6 +189,10 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
   const built = p.instances.map((d) => finalizeInstance(d, ctx)).filter((i): i is VrrpInstance => i !== undefined)
   const instances = uniqueVrids(built, sink)
   const groups = syncGroups(p, instances, sink)
+  for (const inst of instances) {
+    const g = p.syncGroups.find((x) => x.name === inst.syncGroup)
+    dropInapplicableWeights(inst, g?.trackingWeight ?? false, sink)
+  }
   if (p.instances.length === 0) sink.fatal({ file: opts.file, line: 0 }, 'no vrrp_instance defined: nothing to run')
   else if (instances.length === 0) sink.fatal({ file: opts.file, line: 0 }, 'no usable vrrp_instance left after the errors above')
   for (const v of p.staticIpAddresses) if (v.dev === '') sink.error(v.at, `static_ipaddress ${v.address} needs 'dev IFACE'`)

@@ -11,18 +11,20 @@ export interface SyncGroupDraft {
   members: Array<{ name: string; at: SourceRef }>
   notify: NotifyScripts
   notifyUsers: NotifyUsers
+  /** sync_group_tracking_weight: members keep their weighted tracking. */
+  trackingWeight: boolean
   trackScripts: TrackRefDraft[]
   trackInterfaces: TrackRefDraft[]
   trackFiles: TrackRefDraft[]
 }
 
 export function newSyncGroup(name: string, at: SourceRef): SyncGroupDraft {
-  return { name, at, members: [], notify: {}, notifyUsers: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] }
+  return { name, at, members: [], notify: {}, notifyUsers: {}, trackingWeight: false, trackScripts: [], trackInterfaces: [], trackFiles: [] }
 }
 
 const notify = notifyInto
 
-const IGNORED = ['track_process', 'track_bfd', 'smtp_alert', 'sync_group_tracking_weight', 'notify_priority_changes']
+const IGNORED = ['track_process', 'track_bfd', 'smtp_alert', 'notify_priority_changes']
 
 export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
   group: (n, g, ctx) => {
@@ -42,6 +44,9 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
       (n, g, ctx) => ctx.sink.warning(n.at, `(${g.name}) ${k} is not supported by vrrpd and is ignored`),
     ]),
   ),
+  sync_group_tracking_weight: (_n, g) => {
+    g.trackingWeight = true
+  },
   ...deprecated<SyncGroupDraft>({
     global_tracking: (g) => `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
   }),
