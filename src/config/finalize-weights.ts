@@ -17,7 +17,7 @@ export function dropInapplicableWeights(inst: VrrpInstance, groupTracksWeight: b
   const why = inSync ? 'SYNC group' : 'address_owner'
   inst.trackInterfaces = inst.trackInterfaces.flatMap((r): TrackRef[] => {
     if (r.weight === 0) return [r]
-    sink.error(r.at, `(${inst.name}) ignoring ${inSync ? 'weight ' : ''}tracked interface ${r.name} due to ${inSync ? 'SYNC group' : 'address owner'}`)
+    sink.error(r.at, `(${inst.name}) ignoring ${r.name} tracked interface ${inSync ? 'weight ' : ''}due to ${inSync ? 'SYNC group' : 'address owner'}`)
     return inSync ? [{ ...r, weight: 0 }] : []
   })
   inst.trackScripts = inst.trackScripts.filter((r) => {
