@@ -58,6 +58,10 @@ export class VipWorker {
     }
     if (failures.length === 0) return
     this.deps.log.error({ instance }, `(${instance}) cannot ${op} VIPs: ${failures.join('; ')}`)
+    // One bad VIP is one bad VIP: keepalived (netlink_iplist) logs it and keeps
+    // the others and its state. Only an add that placed none of them tells the core
+    // (FAULT: a master holding none of its addresses would only keep the backup out).
+    if (op === 'add' && failures.length < vips.length) return
     this.deps.onFailure(instance, op === 'add' ? 'addVips' : 'removeVips', failures.join('; '))
   }
 
