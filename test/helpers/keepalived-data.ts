@@ -88,7 +88,9 @@ export function parseKeepalivedData(text: string): ConfigView {
     instances[name] = {
       version: Number(field('VRRP Version')),
       interface: field('Interface'),
-      sourceIp: src === '(none)' || src === '' ? '' : (src.split(' ')[0] as string),
+      // Only a configured source is config: otherwise keepalived shows the interface's
+      // address of the moment (a VIP another instance added, in this shared namespace).
+      sourceIp: src.endsWith('(from configuration)') ? (src.split(' ')[0] as string) : '',
       vrid: Number(field('Virtual Router ID')),
       priority: Number(field('Priority')),
       advertIntervalMs: unit === 'sec' ? Number(n) * 1000 : Number(n),
