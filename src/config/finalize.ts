@@ -9,6 +9,7 @@ import { finalizeInstance, resolveTrackRefs } from './finalize-instance.js'
 import { dropInapplicableWeights } from './finalize-weights.js'
 import type { ParsedConfig } from './keywords/top-level.js'
 import { checkScriptSecurity } from './script-security.js'
+import { dropMissingScripts } from './missing-scripts.js'
 import { splitCommandLine } from './tokenize.js'
 import { settleGarpDefaults } from './keywords/global-defs.js'
 
@@ -178,6 +179,7 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
   const { sink } = opts
   for (const s of Object.values(p.scripts)) if (s.timeoutMs < 0) s.timeoutMs = s.intervalMs
   settleGarpDefaults(p.globalDefs)
+  dropMissingScripts(p, opts)
   scriptSecurity(p, opts)
   const ctx = {
     sink,
@@ -204,6 +206,8 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     instances,
     syncGroups: groups,
     staticIpAddresses: p.staticIpAddresses,
+    staticRoutes: p.staticRoutes,
+    staticRules: p.staticRules,
     ignored: p.ignored,
   }
 }

@@ -5,8 +5,9 @@
  *
  * Ordering guarantees:
  * - events are processed one at a time (an event raised while actions run is queued);
- * - per instance, VIP changes and GARP bursts run in action order on one promise
- *   chain (GARPs go out after the VIPs are on the interface);
+ * - per instance, VIP changes run in action order on one promise chain; a GARP
+ *   burst waits for the VIP work queued before it, and removing a VIP cancels the
+ *   bursts still claiming it (src/daemon/vip-worker.ts);
  * - notify scripts run in order per instance / group (the NotifyRunner's keys).
  *
  * An exception inside a core step is fatal (see `failed`): the core updates its
@@ -29,6 +30,7 @@ import type {
   InterfaceInfo,
   Links,
   NotifyRunner,
+  ScriptSecurity,
   ScriptTracker,
   TransportOptions,
 } from '../io/ports.js'
@@ -42,7 +44,11 @@ import { coreLineKind, dropKind } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
-import { Trackers } from './trackers.js'
+import { RouteWorker } from './route-worker.js'
+import { StaticEntries } from './static-entries.js'
+import type { RouteManager } from '../io/netlink-routes.js'
+import { scriptSecurityOf, Trackers } from './trackers.js'
+import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
 
@@ -51,8 +57,12 @@ export interface DaemonPorts {
   links: Links
   addresses: AddressManager
   garp: GarpSender
+  /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
+  na?: GarpSender
+  /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
+  routes?: RouteManager
   notify: NotifyRunner
-  createScriptTracker(): ScriptTracker
+  createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
@@ -80,11 +90,15 @@ export class Daemon {
   #vips = new Set<string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
+  /** What each open transport was opened with (its multicast membership). */
+  readonly #transportSpecs = new Map<string, TransportOptions>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
   readonly #watched = new Set<string>()
   /** The primary address last given to the core, per interface and family. */
   readonly #reported = new Map<string, string | undefined>()
   readonly #vipWork: VipWorker
+  readonly #routeWork: RouteWorker | undefined
+  readonly #static: StaticEntries
   readonly #queue: Event[] = []
   #dispatching = false
   readonly #trackers: Trackers
@@ -116,12 +130,15 @@ export class Daemon {
     this.#vipWork = new VipWorker({
       addresses: ports.addresses,
       garp: ports.garp,
+      ...(ports.na ? { na: ports.na } : {}),
       iface: (name) => this.#ifaces.get(name),
       log,
       limiter: this.#dropLog,
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
     })
+    this.#static = new StaticEntries({ addresses: ports.addresses, ...(ports.routes ? { routes: ports.routes } : {}), log })
+    this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
   }
 
   get config(): Config {
@@ -144,6 +161,7 @@ export class Daemon {
   async start(): Promise<void> {
     await this.#refreshInterfaces(referencedInterfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
+    await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
     this.#watch(referencedInterfaces(this.#config))
@@ -155,6 +173,8 @@ export class Daemon {
   async stop(): Promise<void> {
     this.dispatch({ type: 'shutdown' })
     await this.#vipWork.settle()
+    await this.#routeWork?.settle()
+    await this.#static.stop()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
@@ -164,6 +184,8 @@ export class Daemon {
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
     this.ports.garp.close()
+    this.ports.na?.close()
+    this.ports.routes?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
@@ -178,10 +200,12 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
-    await this.#trackers.stop()
-    this.#trackers.start(config)
+    this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
+    await this.#trackers.reload(config)
     await this.#vipWork.settle()
+    await this.#static.reload(config)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -190,9 +214,21 @@ export class Daemon {
         if (!used.has(key)) {
           t.close()
           this.#transports.delete(key)
+          this.#transportSpecs.delete(key)
         }
       }
     }, TRANSPORT_LINGER_MS).unref()
+  }
+
+  /** Masters that stay masters across a reload get their changed virtual routes/rules. */
+  #reconcileRoutes(old: Config, config: Config): void {
+    if (!this.#routeWork || !this.#router) return
+    const before = new Map(old.instances.map((i) => [i.name, i]))
+    const masters = new Set(describeRouter(this.#router).instances.filter((i) => i.state === 'MASTER').map((i) => i.name))
+    for (const inst of config.instances) {
+      const prev = before.get(inst.name)
+      if (prev && masters.has(inst.name)) this.#routeWork.reconcile(inst.name, prev, inst)
+    }
   }
 
   /** Feeds one event to the core and carries out what it asks. Never throws. */
@@ -276,6 +312,7 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
+        this.#routeWork?.stateChanged(action.instance, action.from, action.to)
         return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
@@ -421,24 +458,27 @@ export class Daemon {
     }
   }
 
+  /**
+   * Opens the socket of every interface and family the config uses, and reopens
+   * one whose multicast membership must change (a new vrrp_mcast_group4, or its
+   * instances moved between unicast and multicast): the old socket goes after
+   * the new one is in place, so no advert is lost in between.
+   */
   #openTransports(): void {
-    for (const inst of this.#config.instances) {
-      const key = transportKey(inst.interface, inst.family)
-      if (this.#transports.has(key)) continue
-      const info = this.#ifaces.get(inst.interface)
+    for (const [key, spec] of transportSpecs(this.#config)) {
+      const current = this.#transportSpecs.get(key)
+      if (this.#transports.has(key) && current && !membershipDiffers(current, spec)) continue
+      const info = this.#ifaces.get(spec.interface)
       if (!info) continue // FAULT in the core; opened when the interface appears (reload)
       try {
-        const transport = this.ports.openTransport({
-          interface: inst.interface,
-          ifindex: info.index,
-          family: inst.family,
-          multicastGroup: inst.family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6,
-          unicastPeers: [],
-        })
+        const transport = this.ports.openTransport({ ...spec, ifindex: info.index })
         transport.onPacket(this.#onPacket)
+        const old = this.#transports.get(key)
         this.#transports.set(key, transport)
+        this.#transportSpecs.set(key, spec)
+        old?.close()
       } catch (err) {
-        this.log.error({ err }, `cannot open VRRP socket on ${inst.interface}: ${(err as Error).message}`)
+        this.log.error({ err }, `cannot open VRRP socket on ${spec.interface}: ${(err as Error).message}`)
       }
     }
   }

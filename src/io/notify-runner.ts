@@ -30,6 +30,7 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
   const queues = new Map<string, NotifyJob[]>()
   let pending = 0
   let waiters: Array<() => void> = []
+  let scriptUser = opts.scriptUser
   // One lookup per user spec: script_user (key '') and each user named on a notify line.
   const creds = new Map<string, Promise<Credentials | undefined>>()
 
@@ -37,7 +38,7 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
     const key = user ? `${user.user}:${user.group ?? ''}` : ''
     let found = creds.get(key)
     if (!found) {
-      found = resolveCredentials(opts.userLookup ?? createUserLookup(), user ?? opts.scriptUser).then((r) => {
+      found = resolveCredentials(opts.userLookup ?? createUserLookup(), user ?? scriptUser).then((r) => {
         if (r.ok) return r.creds
         log('error', `notify scripts${user ? ` of user ${user.user}` : ''}: ${r.error}; they will not run`)
         return undefined
@@ -89,6 +90,11 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
       const fresh = [job]
       queues.set(job.key, fresh)
       void pump(job.key, fresh)
+    },
+    setScriptUser(spec) {
+      if (JSON.stringify(spec) === JSON.stringify(scriptUser)) return
+      scriptUser = spec
+      creds.clear() // looked up again for the next job
     },
     drain() {
       if (pending === 0) return Promise.resolve()
