@@ -36,7 +36,6 @@ const classOf = (code: number): string => verdictClass(code === 2 ? 2 : verdictO
 
 const NOTHING_TO_RUN = 'vrrpd is the VRRP half only: with no usable vrrp_instance it has nothing to run and -t says 4; keepalived would start its other halves (or idle) and says 0 or 5'
 const LVS_NOT_READ = 'vrrpd skips the LVS blocks (virtual_server...) without reading them, so errors inside them are not reported'
-const ROUTES_NOT_READ = 'vrrpd does not yet read static/virtual routes and rules (issue 10): their errors and deprecations are not reported'
 
 /** File -> why vrrpd's verdict class differs from keepalived's, on purpose. */
 const DELIBERATE: Readonly<Record<string, { vrrpd: string; why: string }>> = {
@@ -63,10 +62,6 @@ const DELIBERATE: Readonly<Record<string, { vrrpd: string; why: string }>> = {
     why: 'keepalived stops completing instances at the first one that cannot run (strict mode without a VIP) and exits 5; vrrpd checks every instance and none is left',
   },
   'keepalived-corpus/public/HeartZhang__ha.conf': { vrrpd: 'ok', why: LVS_NOT_READ },
-  'keepalived-corpus/samples/track_interface.conf': { vrrpd: 'ok', why: ROUTES_NOT_READ },
-  'keepalived-corpus/samples/vrrp.routes.conf': { vrrpd: 'ok', why: ROUTES_NOT_READ },
-  'keepalived-corpus/samples/vrrp.rules.conf': { vrrpd: 'ok', why: ROUTES_NOT_READ },
-  'keepalived-corpus/samples/vrrp.static_ipaddress.conf': { vrrpd: 'ok', why: ROUTES_NOT_READ },
   'broken/unbalanced-braces.conf': {
     vrrpd: 'will not run',
     why: 'unbalanced braces move keywords out of (or into) their block: VIPs, authentication or track scripts silently go missing, so vrrpd refuses the config; keepalived says 5',
