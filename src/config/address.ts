@@ -45,7 +45,7 @@ export function parseVipEntry(node: Node, ctx: ParseContext): VipEntry | undefin
       continue
     }
     if (value === undefined) {
-      ctx.sink.error(node.at, `address option '${opt}' of ${node.keyword} needs a value`)
+      ctx.sink.fatal(node.at, `address option '${opt}' of ${node.keyword} needs a value (keepalived stops reading the config here)`)
       break
     }
     i++

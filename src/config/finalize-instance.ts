@@ -27,7 +27,8 @@ export function resolveTrackRefs(
   for (const r of refs) {
     const obj = lookup(r.name)
     if (!obj) {
-      sink.warning(r.at, `(${owner}) ${kind} ${r.name} not found, ignoring`)
+      // A config error in keepalived (-t exits 5), with the same words.
+      sink.error(r.at, `(${owner}) ${kind} ${r.name} not found, ignoring...`)
       continue
     }
     out.push({ name: r.name, weight: r.weight ?? obj.weight, reverse: r.weight !== undefined ? r.reverse : obj.reverse, at: r.at })
@@ -74,7 +75,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     return undefined
   }
   if (d.interface !== undefined && !ctx.interfaceExists(d.interface)) {
-    sink.warning(d.interfaceAt ?? d.at, `WARNING - interface ${d.interface} for vrrp_instance ${d.name} doesn't exist`)
+    sink.error(d.interfaceAt ?? d.at, `WARNING - interface ${d.interface} for vrrp_instance ${d.name} doesn't exist`)
   }
   const strict = d.strictMode ?? g.vrrpStrict
   const family = settleFamily(d, sink)
@@ -83,19 +84,24 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     if (d.version === 2) sink.warning(d.at, `(${d.name}) cannot use IPv6 with VRRP version 2; setting version 3`)
     version = 3
   }
+  // keepalived's words; without a VIP a v3, IPv6 or strict instance cannot run (checked on, reported at once).
+  const vipRequired = d.vips.length === 0 && (version === 3 || family === 6 || strict)
+  if (vipRequired) sink.error(d.at, `(${d.name}) No VIP specified; at least one is required; instance ignored`)
+  else if (d.vips.length === 0) sink.error(d.at, `(${d.name}) No VIP specified; at least one is sensible`)
+  // An invalid priority was already replaced by 100 (keepalived's "Using default 100").
   const priority = d.priority ?? (d.state === 'MASTER' ? DEFAULTS.ownerPriority : DEFAULTS.priority)
   let initialState: 'MASTER' | 'BACKUP' = d.state ?? (priority === DEFAULTS.ownerPriority ? 'MASTER' : 'BACKUP')
   let nopreempt = d.nopreempt
   let preemptDelayMs = d.preemptDelayMs
   if (nopreempt && priority === DEFAULTS.ownerPriority) {
-    sink.warning(d.nopreemptAt ?? d.at, `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`)
+    sink.error(d.nopreemptAt ?? d.at, `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`)
     nopreempt = false
   } else if (nopreempt && initialState === 'MASTER') {
-    sink.warning(d.nopreemptAt ?? d.at, `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`)
+    sink.error(d.nopreemptAt ?? d.at, `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`)
     nopreempt = false
   }
   if (preemptDelayMs > 0 && initialState === 'MASTER') {
-    sink.warning(d.at, `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`)
+    sink.error(d.at, `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`)
     preemptDelayMs = 0
   }
   let authentication: VrrpInstance['authentication']
@@ -121,7 +127,6 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     sink.error(d.at, `(${d.name}) Unicast peers are not supported in strict mode; instance ignored`)
     return undefined
   }
-  if (strict && d.vips.length === 0) sink.error(d.at, `(${d.name}) strict mode requires at least one virtual_ipaddress`)
   if (strict && initialState === 'MASTER' && priority !== DEFAULTS.ownerPriority) {
     sink.warning(d.at, `(${d.name}) strict mode: state MASTER needs priority 255; starting as BACKUP`)
     initialState = 'BACKUP'
@@ -130,6 +135,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     sink.warning(d.unicastSrcIp.at, `(${d.name}) unicast_src_ip without any unicast_peer: using multicast`)
     if (d.interface === undefined) unicastSrcIp = undefined
   }
+  if (vipRequired) return undefined
   const dev = d.interface ?? ''
   const withDev = (v: VipEntry): VipEntry => (v.dev === '' ? { ...v, dev } : v)
   const trackInterfaces = d.trackInterfaces.map((r): TrackRef => {
@@ -164,6 +170,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
       ...d.garp,
     },
     notify: d.notify,
+    notifyUsers: d.notifyUsers,
     dontTrackPrimary: d.dontTrackPrimary,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.skipCheckAdvAddr,
     strictMode: strict,

@@ -25,6 +25,8 @@ export interface LoadOptions {
   interfaceExists?: (name: string) => boolean
   /** Script security check; default: the real file system check. */
   checkScript?: typeof checkScriptSecurity
+  /** Whether a user exists (keepalived_script); default: /etc/passwd. */
+  userExists?: (name: string) => boolean
 }
 
 export interface LoadResult {
@@ -66,7 +68,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security) }
   }
   parseTopLevel(buildTree(reader.lines, sink), parsed, { sink, interfaceExists })
-  const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}) })
+  const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}), ...(opts.userExists ? { userExists: opts.userExists } : {}) })
   return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security) }
 }
 

@@ -146,6 +146,15 @@ export interface GarpSettings {
   lowerPrioRepeat: number
 }
 
+/** Who a script runs as: `notify_* CMD USER [GROUP]`, `user USER [GROUP]`. */
+export interface ScriptUser {
+  user: string
+  group?: string
+}
+
+/** The user of each notify script that named one; the rest run as script_user. */
+export type NotifyUsers = Partial<Record<keyof NotifyScripts, ScriptUser>>
+
 export interface NotifyScripts {
   master?: string
   backup?: string
@@ -205,6 +214,8 @@ export interface VrrpInstance {
   useVmac: false | string
   garp: GarpSettings
   notify: NotifyScripts
+  /** Users given on notify lines (`notify_master /path/script root`). */
+  notifyUsers?: NotifyUsers
   dontTrackPrimary: boolean
   skipCheckAdvAddr: boolean
   strictMode: boolean
@@ -226,6 +237,8 @@ export interface SyncGroup {
   name: string
   members: string[]
   notify: NotifyScripts
+  /** Users given on notify lines. */
+  notifyUsers?: NotifyUsers
   trackScripts: TrackRef[]
   trackInterfaces: TrackRef[]
   trackFiles: TrackRef[]

@@ -25,7 +25,13 @@ interface Frame {
   opener?: Node
 }
 
-/** Builds the tree; unbalanced braces are reported and recovered from. */
+/**
+ * Builds the tree. Unbalanced braces are fatal (exit 4), where keepalived 2.2.7
+ * says 5 ("runnable"): a missing or extra `}` moves the keywords after it into
+ * another block or out of their instance, so VIPs, authentication or track
+ * scripts silently go missing. This is a deliberate difference
+ * (docs/configuration.md). A `{` with no keyword before it is an error, as there.
+ */
 export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): Node[] {
   const root: Frame = { nodes: [] }
   const stack: Frame[] = [root]
@@ -58,7 +64,7 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
         stack.push({ nodes: opener.children, opener })
       } else if (!tok.quoted && tok.text === '}') {
         flush()
-        if (stack.length === 1) sink.error(tok.at, "unexpected '}' with no block open")
+        if (stack.length === 1) sink.fatal(tok.at, "unexpected '}' with no block open: the braces are unbalanced, so keywords after it may have left their block")
         else stack.pop()
       } else {
         pending.push(tok)
@@ -68,7 +74,7 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
   }
   for (const frame of stack.slice(1)) {
     const o = frame.opener as Node
-    sink.error(o.at, `block '${o.keyword}' opened here is never closed with '}'`)
+    sink.fatal(o.at, `block '${o.keyword}' opened here is never closed with '}': the keywords after it were read inside it`)
   }
   return root.nodes
 }

@@ -15,13 +15,22 @@ export interface ParseContext {
 export type Handler<T> = (node: Node, target: T, ctx: ParseContext) => void
 export type KeywordTable<T> = Readonly<Record<string, Handler<T>>>
 
-/** Runs each statement through its handler; unknown keywords are warned about and skipped. */
+/**
+ * Runs each statement through its handler. An unknown keyword is an error, as in
+ * keepalived ("Unknown keyword", exit 5 under -t): a misspelled `priorty 100`
+ * must not pass a CI check.
+ */
 export function applyKeywords<T>(nodes: readonly Node[] | undefined, table: KeywordTable<T>, target: T, ctx: ParseContext, where: string): void {
   for (const node of nodes ?? []) {
     const handler = Object.hasOwn(table, node.keyword) ? table[node.keyword] : undefined
     if (handler) handler(node, target, ctx)
-    else ctx.sink.warning(node.at, `unknown keyword '${node.keyword}' in ${where}, skipped`)
+    else ctx.sink.error(node.at, `unknown keyword '${node.keyword}' in ${where}, skipped`)
   }
+}
+
+/** The message for a keyword written without the value it needs. */
+export function missingValue(node: Node): string {
+  return `${node.keyword} needs a value (keepalived stops reading the config here: "missing a parameter")`
 }
 
 /** The i-th argument's text, if any. */
@@ -29,10 +38,13 @@ export function arg(node: Node, i = 0): string | undefined {
   return node.args[i]?.text
 }
 
-/** The first argument, or an error when it is missing. */
+/**
+ * The i-th argument. Missing, it is fatal: keepalived exits at once (status 2)
+ * on a keyword without its value, so the config cannot run.
+ */
 export function needArg(node: Node, ctx: ParseContext, i = 0): string | undefined {
   const v = arg(node, i)
-  if (v === undefined || v === '') ctx.sink.error(node.at, `${node.keyword} needs a value`)
+  if (v === undefined) ctx.sink.fatal(node.at, missingValue(node))
   return v === '' ? undefined : v
 }
 
@@ -43,7 +55,7 @@ export function needArg(node: Node, ctx: ParseContext, i = 0): string | undefine
  */
 export function restOfLine(node: Node, ctx: ParseContext): string | undefined {
   if (node.args.length === 0 || node.rawArgs === '') {
-    ctx.sink.error(node.at, `${node.keyword} needs a value`)
+    ctx.sink.fatal(node.at, missingValue(node))
     return undefined
   }
   const raw = node.rawArgs

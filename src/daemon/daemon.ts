@@ -415,13 +415,12 @@ export class Daemon {
 
   #runNotify(action: Extract<Action, { type: 'runNotify' }>): void {
     const { owner, state, priority } = action
-    const scripts: NotifyScripts | undefined =
-      owner.kind === 'INSTANCE'
-        ? this.#instance(owner.name)?.notify
-        : this.#config.syncGroups.find((g) => g.name === owner.name)?.notify
+    const holder = owner.kind === 'INSTANCE' ? this.#instance(owner.name) : this.#config.syncGroups.find((g) => g.name === owner.name)
+    const scripts: NotifyScripts | undefined = holder?.notify
     this.ports.notifyFifo?.(owner.kind, owner.name, state, priority)
     if (!scripts) return
-    for (const job of notifyJobsFor(scripts, owner, state, priority, splitCommandLine)) this.ports.notify.enqueue(job)
+    // The user named on a notify line (`notify_master /path/script root`) runs it, as keepalived.
+    for (const job of notifyJobsFor(scripts, owner, state, priority, splitCommandLine, undefined, holder?.notifyUsers)) this.ports.notify.enqueue(job)
   }
 
   /** A packet from a transport: an event for the core, or a counted (and rate-limited, logged) drop. */

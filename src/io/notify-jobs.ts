@@ -1,7 +1,7 @@
 /**
  * Which notify scripts run for a state change, with keepalived's argv, pure.
  */
-import type { NotifyScripts } from '../config/model.js'
+import type { NotifyScripts, NotifyUsers } from '../config/model.js'
 import type { NotifyJob } from './ports.js'
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'
@@ -33,18 +33,21 @@ export function notifyJobsFor(
   priority: number,
   splitCommandLine: (s: string) => string[],
   timeoutMs: number = DEFAULT_NOTIFY_TIMEOUT_MS,
+  users: NotifyUsers = {},
 ): NotifyJob[] {
   const key = notifyKey(owner)
   const jobs: NotifyJob[] = []
-  const specific = { MASTER: notify.master, BACKUP: notify.backup, FAULT: notify.fault, STOP: notify.stop }[state]
+  const field = ({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop' } as const)[state]
+  const withUser = (job: NotifyJob, f: keyof NotifyScripts): NotifyJob => (users[f] ? { ...job, user: users[f] } : job)
+  const specific = notify[field]
   if (specific) {
     const argv = splitCommandLine(specific)
-    if (argv.length > 0) jobs.push({ key, argv, timeoutMs })
+    if (argv.length > 0) jobs.push(withUser({ key, argv, timeoutMs }, field))
   }
   if (notify.any) {
     const argv = splitCommandLine(notify.any)
     const prio = owner.kind === 'GROUP' ? 0 : priority
-    if (argv.length > 0) jobs.push({ key, argv: [...argv, owner.kind, owner.name, state, String(prio)], timeoutMs })
+    if (argv.length > 0) jobs.push(withUser({ key, argv: [...argv, owner.kind, owner.name, state, String(prio)], timeoutMs }, 'any'))
   }
   return jobs
 }

@@ -30,20 +30,26 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
   const queues = new Map<string, NotifyJob[]>()
   let pending = 0
   let waiters: Array<() => void> = []
-  let creds: Promise<Credentials | undefined> | undefined
   let scriptUser = opts.scriptUser
+  // One lookup per user spec: script_user (key '') and each user named on a notify line.
+  const creds = new Map<string, Promise<Credentials | undefined>>()
 
-  const credentials = (): Promise<Credentials | undefined> => {
-    creds ??= resolveCredentials(opts.userLookup ?? createUserLookup(), scriptUser).then((r) => {
-      if (r.ok) return r.creds
-      log('error', `notify scripts: ${r.error}; they will not run`)
-      return undefined
-    })
-    return creds
+  const credentials = (user: NotifyJob['user']): Promise<Credentials | undefined> => {
+    const key = user ? `${user.user}:${user.group ?? ''}` : ''
+    let found = creds.get(key)
+    if (!found) {
+      found = resolveCredentials(opts.userLookup ?? createUserLookup(), user ?? scriptUser).then((r) => {
+        if (r.ok) return r.creds
+        log('error', `notify scripts${user ? ` of user ${user.user}` : ''}: ${r.error}; they will not run`)
+        return undefined
+      })
+      creds.set(key, found)
+    }
+    return found
   }
 
   const runJob = async (job: NotifyJob): Promise<void> => {
-    const who = await credentials()
+    const who = await credentials(job.user)
     const cmd = job.argv.join(' ')
     if (!who) return
     const timeoutMs = job.timeoutMs > 0 && Number.isFinite(job.timeoutMs) ? job.timeoutMs : opts.defaultTimeoutMs
@@ -88,7 +94,7 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
     setScriptUser(spec) {
       if (JSON.stringify(spec) === JSON.stringify(scriptUser)) return
       scriptUser = spec
-      creds = undefined // looked up again for the next job
+      creds.clear() // looked up again for the next job
     },
     drain() {
       if (pending === 0) return Promise.resolve()

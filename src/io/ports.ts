@@ -120,6 +120,8 @@ export interface NotifyJob {
   key: string
   argv: string[]
   timeoutMs: number
+  /** The user (and group) given on the notify line; absent = script_user. */
+  user?: { user: string; group?: string }
 }
 
 export interface NotifyRunner {

@@ -36,6 +36,6 @@ t.test('malformed entries are errors that quote the bad text', async (t) => {
   t.same(entry('2001:db8::1/129').diags, ["error: malformed address '2001:db8::1/129'"])
   t.same(entry('10.0.0.1/x').diags, ["error: malformed address '10.0.0.1/x'"])
   t.same(entry('10.0.0.1 scope planet').diags, ["error: unknown scope 'planet'"])
-  t.same(entry('10.0.0.1 dev').diags, ["error: address option 'dev' of 10.0.0.1 needs a value"])
+  t.same(entry('10.0.0.1 dev').diags, ["fatal: address option 'dev' of 10.0.0.1 needs a value (keepalived stops reading the config here)"])
   t.equal(entry('banana').e, undefined)
 })

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config/index.js'
 
 const run = (t: Test, body: string, global = '') => {
-  const dir = t.testdir({ 'k.conf': `global_defs {\n${global}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n${body}\n}\n` })
+  // A VIP unless the case gives its own: without one keepalived reports "No VIP specified".
+  const vip = body.includes('virtual_ipaddress') ? '' : ' virtual_ipaddress {\n  10.9.9.9\n }\n'
+  const dir = t.testdir({ 'k.conf': `global_defs {\n${global}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n${vip}${body}\n}\n` })
   const r = loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true })
   return { r, i: r.config.instances[0], msgs: r.diagnostics.map((d) => `${d.severity}: ${d.message}`) }
 }

@@ -8,9 +8,9 @@ import { DEFAULTS } from '../../src/config/model.js'
 
 const dir = fileURLToPath(new URL('../fixtures/config', import.meta.url))
 const interfaceExists = (n: string): boolean => n === 'eth0' || n === 'eth1'
-// The fixtures name scripts this host does not have: trust them (missing scripts: test/config/missing-scripts.test.ts).
-const checkScript = (path: string) => ({ ok: true as const, path })
-const load = (name: string, configId = 'h1') => loadConfig(join(dir, name), { configId, interfaceExists, checkScript })
+// Scripts "exist and are safe": the host's /etc/keepalived must not decide these tests.
+const checkScript = (c: string) => ({ ok: true as const, path: c })
+const load = (name: string, configId = 'h1') => loadConfig(join(dir, name), { configId, interfaceExists, checkScript, userExists: () => true })
 const inst = (r: ReturnType<typeof load>, name: string): VrrpInstance => {
   const i = r.config.instances.find((x) => x.name === name)
   if (!i) throw new Error(`no instance ${name}`)
@@ -18,11 +18,18 @@ const inst = (r: ReturnType<typeof load>, name: string): VrrpInstance => {
 }
 const vips = (i: VrrpInstance): string[] => i.virtualIpAddresses.map((v) => `${v.address}/${v.prefixLength} dev ${v.dev}`)
 
-t.test('every working fixture passes -t with exit 0 and no error', async (t) => {
+t.test('every working fixture passes -t with no error but script security (exit 6 as keepalived)', async (t) => {
+  const runsScripts = new Set(['nginx-pair-master.conf', 'nginx-pair-backup.conf', 'sync-group.conf', 'utf8-comments.conf'])
   for (const f of ['nginx-pair-master.conf', 'nginx-pair-backup.conf', 'many-instances.conf', 'sync-group.conf', 'unicast.conf', 'includes.conf', 'macros.conf', 'lvs.conf', 'utf8-comments.conf']) {
     const r = load(f)
-    t.equal(r.exitCode, 0, f)
-    t.same(r.diagnostics.filter((d) => d.severity !== 'warning'), [], `${f}: no errors`)
+    const errors = r.diagnostics.filter((d) => d.severity !== 'warning').map((d) => d.message)
+    if (runsScripts.has(f)) {
+      t.equal(r.exitCode, 6, `${f}: scripts without enable_script_security`)
+      t.same(errors, ['SECURITY VIOLATION - scripts are being executed but script_security not enabled.'], `${f}: no other error`)
+    } else {
+      t.equal(r.exitCode, 0, f)
+      t.same(errors, [], `${f}: no errors`)
+    }
   }
 })
 
@@ -61,7 +68,8 @@ t.test('many instances: globals, v3 intervals, IPv6, per-instance garp', async (
   t.equal(r.config.instances.length, 4)
   const g = r.config.globalDefs
   t.equal(g.vrrpVersion, 3)
-  t.same(g.garp, { ...DEFAULTS.garp, masterDelayMs: 2000, masterRepeat: 3, intervalMs: 1, gnaIntervalMs: 2 })
+  // vrrp_garp_lower_prio_delay/_repeat default to vrrp_garp_master_delay/_repeat, as keepalived's.
+  t.same(g.garp, { ...DEFAULTS.garp, masterDelayMs: 2000, masterRepeat: 3, intervalMs: 1, gnaIntervalMs: 2, lowerPrioDelayMs: 2000, lowerPrioRepeat: 3 })
   t.equal(g.skipCheckAdvAddr, true)
   const web = inst(r, 'VI_WEB')
   t.equal(web.version, 3)
@@ -98,7 +106,9 @@ t.test('sync group: members, notify, track weights resolved', async (t) => {
   const [g] = r.config.syncGroups
   t.equal(g?.name, 'G_EDGE')
   t.same(g?.members, ['VI_OUT', 'VI_IN'])
-  t.same(g?.notify, { master: '/etc/keepalived/notify.sh master', backup: '/etc/keepalived/notify.sh backup', any: '/etc/keepalived/notify-all.sh' })
+  // Unquoted, the word after the command is the user to run it as (keepalived's notify_script_init).
+  t.same(g?.notify, { master: '/etc/keepalived/notify.sh master', backup: '/etc/keepalived/notify.sh', any: '/etc/keepalived/notify-all.sh' })
+  t.same(g?.notifyUsers, { backup: { user: 'backup' } })
   t.same(g?.trackScripts.map((x) => [x.name, x.weight, x.reverse]), [['chk_haproxy', -5, false]], 'per-entry weight overrides')
   t.same(g?.trackFiles.map((x) => [x.name, x.weight, x.reverse]), [['maintenance', -50, false]], "the file's own weight")
   t.equal(inst(r, 'VI_OUT').syncGroup, 'G_EDGE')
@@ -106,7 +116,8 @@ t.test('sync group: members, notify, track weights resolved', async (t) => {
   const out = inst(r, 'VI_OUT')
   t.same(out.trackScripts.map((x) => [x.name, x.weight, x.reverse]), [['chk_haproxy', 10, true]], "the script's weight N reverse")
   t.same(out.trackFiles.map((x) => [x.name, x.weight, x.reverse]), [['maintenance', -20, true]])
-  t.same(out.notify, { fault: "/usr/local/bin/alert 'VI_OUT fault'", stop: '/usr/local/bin/alert stop' })
+  t.same(out.notify, { fault: "/usr/local/bin/alert 'VI_OUT fault'", stop: '/usr/local/bin/alert' })
+  t.same(out.notifyUsers, { stop: { user: 'stop' } })
   const s = r.config.scripts.chk_haproxy
   t.same([s?.intervalMs, s?.timeoutMs, s?.rise, s?.fall, s?.user, s?.group, s?.initFail], [2000, 3000, 2, 3, 'nobody', 'nogroup', true])
   const f = r.config.trackFiles.maintenance

@@ -22,5 +22,5 @@ t.test('rawArgs keep quotes for script lines', async (t) => {
 t.test('unbalanced braces are reported and recovered from', async (t) => {
   const r = tree('a {\nb\n}\n}\nc {\nd')
   t.same(r.nodes, [{ a: ['b'] }, { c: ['d'] }])
-  t.same(r.diags, ["4: unexpected '}' with no block open", "5: block 'c' opened here is never closed with '}'"])
+  t.same(r.diags, ["4: unexpected '}' with no block open: the braces are unbalanced, so keywords after it may have left their block", "5: block 'c' opened here is never closed with '}': the keywords after it were read inside it"])
 })

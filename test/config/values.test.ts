@@ -26,7 +26,7 @@ t.test('intArg and secondsArg check ranges and report the bad text', async (t) =
   t.same(msgs(p.ctx), ["7: error: invalid priority '0': expected an integer in 1..255"])
   p = parse('priority')
   t.equal(intArg(p.node, p.ctx, 1, 255), undefined)
-  t.same(msgs(p.ctx), ['7: error: priority needs a value'])
+  t.same(msgs(p.ctx), ['7: fatal: priority needs a value (keepalived stops reading the config here: "missing a parameter")'])
   p = parse('garp 0.001')
   t.equal(secondsArg(p.node, p.ctx, 0, 10), 1)
   p = parse('garp -1')
@@ -40,13 +40,13 @@ t.test('restOfLine: one quoted word loses its quotes, otherwise kept for splitti
   t.equal(restOfLine(parse(`script "/bin/sh" "-c" "x"`).node, parse('x').ctx), '"/bin/sh" "-c" "x"')
 })
 
-t.test('applyKeywords: unknown keywords are warnings with file:line', async (t) => {
+t.test('applyKeywords: unknown keywords are errors with file:line (keepalived -t exits 5)', async (t) => {
   const sink = new DiagnosticSink()
   const nodes = buildTree([{ text: 'a 1', at: { file: 'f', line: 1 } }, { text: 'zz', at: { file: 'f', line: 2 } }], sink)
   const seen: string[] = []
   const table: KeywordTable<string[]> = { a: (n, s) => s.push(n.text) }
   applyKeywords(nodes, table, seen, { sink, interfaceExists: () => true }, 'here')
   t.same(seen, ['a 1'])
-  t.same(msgs({ sink }), ["2: warning: unknown keyword 'zz' in here, skipped"])
+  t.same(msgs({ sink }), ["2: error: unknown keyword 'zz' in here, skipped"])
   t.same(Object.hasOwn(table, 'toString'), false, 'prototype names are not keywords')
 })

@@ -24,16 +24,38 @@ export function defaultGlobalDefs(): GlobalDefs {
 
 const MAX_SECONDS = 2147
 
+/** The garp fields a config set explicitly (the lower-prio ones default to others). */
+const explicitGarp = new WeakMap<GlobalDefs, Set<keyof GlobalDefs['garp']>>()
+function markSet(g: GlobalDefs, field: keyof GlobalDefs['garp']): void {
+  const set = explicitGarp.get(g) ?? new Set()
+  set.add(field)
+  explicitGarp.set(g, set)
+}
+
+/**
+ * vrrp_garp_lower_prio_delay / _repeat default to vrrp_garp_master_delay /
+ * _repeat (keepalived vrrp.c, and its man page), not to fixed values.
+ */
+export function settleGarpDefaults(g: GlobalDefs): void {
+  const set = explicitGarp.get(g)
+  if (!set?.has('lowerPrioDelayMs')) g.garp.lowerPrioDelayMs = g.garp.masterDelayMs
+  if (!set?.has('lowerPrioRepeat')) g.garp.lowerPrioRepeat = g.garp.masterRepeat
+}
+
 function garpMs(field: keyof GlobalDefs['garp'], max = MAX_SECONDS): Handler<GlobalDefs> {
   return (n, g, ctx) => {
     const v = secondsArg(n, ctx, 0, max)
-    if (v !== undefined) g.garp[field] = v
+    if (v === undefined) return
+    g.garp[field] = v
+    markSet(g, field)
   }
 }
 function garpCount(field: keyof GlobalDefs['garp']): Handler<GlobalDefs> {
   return (n, g, ctx) => {
     const v = intArg(n, ctx, 0, 255)
-    if (v !== undefined) g.garp[field] = v
+    if (v === undefined) return
+    g.garp[field] = v
+    markSet(g, field)
   }
 }
 function flag(field: 'vrrpStrict' | 'skipCheckAdvAddr' | 'checkUnicastSrc' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert' | 'enableScriptSecurity'): Handler<GlobalDefs> {
@@ -107,8 +129,10 @@ export const GLOBAL_DEFS_KEYWORDS: KeywordTable<GlobalDefs> = {
     if (group !== undefined) g.scriptGroup = group
     else delete g.scriptGroup
   },
-  notification_email: (n, g) => {
+  notification_email: (n, g, ctx) => {
     g.notificationEmail = (n.children ?? []).map((c) => c.keyword)
+    // keepalived reports an empty block as an error (-t exits 5).
+    if (g.notificationEmail.length === 0) ctx.sink.error(n.at, 'Warning - empty notification_email block')
   },
   notification_email_from: (n, g, ctx) => {
     const v = needArg(n, ctx)
@@ -146,7 +170,7 @@ export const GLOBAL_DEFS_IGNORED: readonly string[] = [
   'dynamic_interfaces', 'no_email_faults', 'default_interface', 'disable_local_igmp', 'v3_checksum_as_v2',
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'lvs_flush_onstop', 'lvs_sync_daemon', 'lvs_notify_fifo',
   'lvs_notify_fifo_script', 'vrrp_down_timer_adverts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-  'vrrp_vmac_garp_intvl', 'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex',
+  'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex',
   'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime',
   'vrrp_rlimit_rtime', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   'nftables_counters', 'vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload', 'checker_priority',

@@ -1,10 +1,12 @@
 /** `vrrp_instance NAME { ... }`: what each keyword records, before defaults and checks. */
-import type { AuthSettings, GarpSettings, NotifyScripts, RouteEntry, RuleEntry, SourceRef, UnicastPeer, VipEntry } from '../model.js'
+import type { AuthSettings, GarpSettings, NotifyScripts, NotifyUsers, RouteEntry, RuleEntry, SourceRef, UnicastPeer, VipEntry } from '../model.js'
 import { parseIp, parseVipBlock } from '../address.js'
 import { parseRoute } from '../route.js'
 import { parseRule } from '../rule.js'
 import type { Node } from '../tree.js'
-import { applyKeywords, arg, flagArg, intArg, needArg, restOfLine, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
+import { applyKeywords, arg, flagArg, intArg, needArg, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
+import { deprecated } from './deprecated.js'
+import { notifyLine } from './script-command.js'
 import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
 
 /** An instance as written; `finalize` applies defaults, globals and the checks. */
@@ -16,6 +18,8 @@ export interface InstanceDraft {
   interfaceAt?: SourceRef
   vrid?: number
   priority?: number
+  /** `state MASTER` was given: a later `state BACKUP` is ignored, as keepalived does. */
+  stateAt?: SourceRef
   advertIntMs?: number
   advertIntAt?: SourceRef
   version?: 2 | 3
@@ -37,6 +41,7 @@ export interface InstanceDraft {
   useVmac: false | string
   garp: Partial<GarpSettings>
   notify: NotifyScripts
+  notifyUsers: NotifyUsers
   dontTrackPrimary: boolean
   skipCheckAdvAddr?: boolean
   strictMode?: boolean
@@ -50,7 +55,7 @@ export function newInstance(name: string, at: SourceRef): InstanceDraft {
   return {
     name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [], virtualRouteEntries: [], virtualRules: [],
     trackScripts: [], trackInterfaces: [], trackFiles: [], unicastPeers: [], useVmac: false, garp: {},
-    notify: {}, dontTrackPrimary: false, v3ChecksumPseudoHeader: true,
+    notify: {}, notifyUsers: {}, dontTrackPrimary: false, v3ChecksumPseudoHeader: true,
   }
 }
 
@@ -69,12 +74,17 @@ function garpCount(field: keyof GarpSettings): Handler<I> {
     if (v !== undefined) d.garp[field] = v
   }
 }
-function notify(field: keyof NotifyScripts): Handler<I> {
+/** A notify line sets the command and (or clears) its user, keepalived's split. */
+export function notifyInto(field: keyof NotifyScripts): Handler<{ notify: NotifyScripts; notifyUsers: NotifyUsers }> {
   return (n, d, ctx) => {
-    const v = restOfLine(n, ctx)
-    if (v !== undefined) d.notify[field] = v
+    const line = notifyLine(n, ctx)
+    if (line === undefined) return
+    d.notify[field] = line.command
+    if (line.user) d.notifyUsers[field] = line.user
+    else delete d.notifyUsers[field]
   }
 }
+const notify = notifyInto
 function optFlag(field: 'skipCheckAdvAddr' | 'strictMode' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert'): Handler<I> {
   return (n, d, ctx) => {
     d[field] = flagArg(n, ctx)
@@ -98,7 +108,8 @@ const AUTH_KEYWORDS: KeywordTable<NonNullable<I['auth']>> = {
     let v = needArg(n, ctx)
     if (v === undefined) return
     if (Buffer.byteLength(v) > 8) {
-      ctx.sink.warning(n.at, 'Truncating auth_pass to 8 characters')
+      // keepalived reports this as a config error (-t exits 5): the peer may have the full string.
+      ctx.sink.error(n.at, 'Truncating auth_pass to 8 characters')
       v = Buffer.from(v).subarray(0, 8).toString()
     }
     a.password = v
@@ -140,9 +151,12 @@ export const INSTANCE_IGNORED: readonly string[] = [
 export const INSTANCE_KEYWORDS: KeywordTable<I> = {
   state: (n, d, ctx) => {
     const v = needArg(n, ctx)
-    if (v === 'MASTER' || v === 'BACKUP') d.state = v
-    else if (v !== undefined) {
-      ctx.sink.warning(n.at, `(${d.name}) unknown state '${v}', defaulting to BACKUP`)
+    if (v === undefined) return
+    if (v === 'BACKUP' && d.state === 'MASTER') ctx.sink.error(n.at, `(${d.name}) state previously set as MASTER - ignoring BACKUP`)
+    else if (v === 'MASTER' || v === 'BACKUP') d.state = v
+    else {
+      // keepalived's words; `state SLAVE` or `state master` are config errors there (-t exits 5).
+      ctx.sink.error(n.at, `(${d.name}) unknown state '${v}', defaulting to BACKUP`)
       d.state = 'BACKUP'
     }
   },
@@ -157,8 +171,15 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
     if (v !== undefined) d.vrid = v
   },
   priority: (n, d, ctx) => {
-    const v = intArg(n, ctx, 1, 255)
-    if (v !== undefined) d.priority = v
+    const v = needArg(n, ctx)
+    if (v === undefined) return
+    const p = /^\d+$/.test(v) ? Number(v) : NaN
+    if (p >= 1 && p <= 255) d.priority = p
+    else {
+      // An explicit default, so that `state MASTER` does not turn the instance into an owner at 255.
+      ctx.sink.error(n.at, `(${d.name}) Priority not valid! must be between 1 & 255. Using default 100 (got '${v}')`)
+      d.priority = 100
+    }
   },
   advert_int: (n, d, ctx) => {
     const v = secondsArg(n, ctx, 0.001, 255)
@@ -249,4 +270,9 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
       (n, d, ctx) => ctx.sink.warning(n.at, `(${d.name}) ${k} is not supported by vrrpd and is ignored`),
     ]),
   ),
+  ...deprecated<I>({
+    lvs_sync_daemon_interface: (d) => `(${d.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`,
+    linkbeat_use_polling: (d) => `(${d.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`,
+    vmac_garp_intvl: () => 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"',
+  }),
 }

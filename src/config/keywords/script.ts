@@ -1,6 +1,7 @@
 /** `vrrp_script NAME { ... }` and `track_file NAME { ... }` blocks. */
 import { DEFAULTS, type TrackFile, type VrrpScript } from '../model.js'
-import { arg, intArg, needArg, restOfLine, secondsArg, flagArg, type KeywordTable } from '../values.js'
+import { arg, intArg, needArg, secondsArg, flagArg, type KeywordTable } from '../values.js'
+import { vrrpScriptLine } from './script-command.js'
 import { parseWeight } from './track-refs.js'
 
 /** A script with keepalived's defaults; `timeoutMs` -1 until resolved (defaults to the interval). */
@@ -23,7 +24,7 @@ const MAX_SECONDS = 2147
 
 export const SCRIPT_KEYWORDS: KeywordTable<VrrpScript> = {
   script: (n, s, ctx) => {
-    const v = restOfLine(n, ctx)
+    const v = vrrpScriptLine(n, ctx)
     if (v !== undefined) s.script = v
   },
   interval: (n, s, ctx) => {

@@ -1,6 +1,8 @@
 /** `vrrp_sync_group NAME { group { ... } ... }`. */
-import type { NotifyScripts, SourceRef } from '../model.js'
-import { restOfLine, type Handler, type KeywordTable } from '../values.js'
+import type { NotifyScripts, NotifyUsers, SourceRef } from '../model.js'
+import type { Handler, KeywordTable } from '../values.js'
+import { deprecated } from './deprecated.js'
+import { notifyInto } from './instance.js'
 import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
 
 export interface SyncGroupDraft {
@@ -8,23 +10,21 @@ export interface SyncGroupDraft {
   at: SourceRef
   members: Array<{ name: string; at: SourceRef }>
   notify: NotifyScripts
+  notifyUsers: NotifyUsers
+  /** sync_group_tracking_weight: members keep their weighted tracking. */
+  trackingWeight: boolean
   trackScripts: TrackRefDraft[]
   trackInterfaces: TrackRefDraft[]
   trackFiles: TrackRefDraft[]
 }
 
 export function newSyncGroup(name: string, at: SourceRef): SyncGroupDraft {
-  return { name, at, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] }
+  return { name, at, members: [], notify: {}, notifyUsers: {}, trackingWeight: false, trackScripts: [], trackInterfaces: [], trackFiles: [] }
 }
 
-function notify(field: keyof NotifyScripts): Handler<SyncGroupDraft> {
-  return (n, g, ctx) => {
-    const v = restOfLine(n, ctx)
-    if (v !== undefined) g.notify[field] = v
-  }
-}
+const notify = notifyInto
 
-const IGNORED = ['track_process', 'track_bfd', 'smtp_alert', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes']
+const IGNORED = ['track_process', 'track_bfd', 'smtp_alert', 'notify_priority_changes']
 
 export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
   group: (n, g, ctx) => {
@@ -44,4 +44,10 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
       (n, g, ctx) => ctx.sink.warning(n.at, `(${g.name}) ${k} is not supported by vrrpd and is ignored`),
     ]),
   ),
+  sync_group_tracking_weight: (_n, g) => {
+    g.trackingWeight = true
+  },
+  ...deprecated<SyncGroupDraft>({
+    global_tracking: (g) => `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
+  }),
 }

@@ -9,6 +9,7 @@ import { parseRule } from '../rule.js'
 import { parseVipBlock } from '../address.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, type KeywordTable, type ParseContext } from '../values.js'
+import { deprecated } from './deprecated.js'
 import { GLOBAL_DEFS_IGNORED, GLOBAL_DEFS_KEYWORDS } from './global-defs.js'
 import { INSTANCE_KEYWORDS, newInstance, type InstanceDraft } from './instance.js'
 import { newScript, newTrackFile, SCRIPT_KEYWORDS, TRACK_FILE_KEYWORDS } from './script.js'
@@ -49,7 +50,7 @@ export const TOP_LEVEL_IGNORED: Readonly<Record<string, string>> = {
 
 function named(node: Node, ctx: ParseContext): string | undefined {
   const name = node.args[0]?.text
-  if (!name) ctx.sink.error(node.at, `${node.keyword} needs a name`)
+  if (!name) ctx.sink.fatal(node.at, `${node.keyword} needs a name (keepalived stops reading the config here: "missing a parameter")`)
   if (!node.children) ctx.sink.error(node.at, `${node.keyword} ${name ?? ''} needs a { ... } block`.replace('  ', ' '))
   return name
 }
@@ -64,6 +65,9 @@ const GLOBAL_TABLE: KeywordTable<GlobalDefs> = {
   ...Object.fromEntries(
     GLOBAL_DEFS_IGNORED.map((k) => [k, (n: Node, _g: GlobalDefs, ctx: ParseContext) => ctx.sink.warning(n.at, `${k} is not supported by vrrpd and is ignored`)]),
   ),
+  ...deprecated<GlobalDefs>({
+    vrrp_vmac_garp_intvl: () => 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"',
+  }),
 }
 
 const TOP_LEVEL: KeywordTable<ParsedConfig> = {

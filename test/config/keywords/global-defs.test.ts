@@ -5,9 +5,9 @@ import { DEFAULTS } from '../../../src/config/model.js'
 import { GLOBAL_DEFS_IGNORED, GLOBAL_DEFS_KEYWORDS } from '../../../src/config/keywords/global-defs.js'
 
 const load = (t: Test, globals: string) => {
-  const dir = t.testdir({ 'k.conf': `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n}\n` })
-  // Scripts named here do not exist on this host: trust them (test/config/missing-scripts.test.ts drops missing ones).
-  return loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true, checkScript: (path) => ({ ok: true, path }) })
+  const dir = t.testdir({ 'k.conf': `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.9.9.9\n }\n}\n` })
+  // The fifo scripts "exist and are safe", so that the host does not decide.
+  return loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true, checkScript: (c) => ({ ok: true, path: c }) })
 }
 
 t.test('defaults without global_defs', async (t) => {
@@ -27,7 +27,7 @@ t.test('fifos, script_user, mail, max_auto_priority', async (t) => {
     'vrrp_mcast_group6 FF02::0012',
     'vrrp_startup_delay 5.5',
   ].join('\n'))
-  t.equal(r.exitCode, 0)
+  t.equal(r.exitCode, 6, 'fifo scripts without enable_script_security: keepalived says 6 too')
   const g = r.config.globalDefs
   t.same(g.vrrpNotifyFifo, { path: '/run/vrrp.fifo', script: '/usr/local/bin/fifo-reader --x' })
   t.same(g.notifyFifo, { path: '/run/all.fifo', script: '/usr/local/bin/all' })
