@@ -67,7 +67,7 @@ const CASES: Record<string, { main: string[]; files?: Record<string, string> }> 
     ],
   },
   conditionals: {
-    main: ['@h1 c1', '@^h1 c2', '@h2 c3', '@^h2 c4', '@h1\r', '@h1 c5\r', '@h1\u2028 c6', '@^h2\u2028c7', '@h1 \u2028c8', '@', '@^', '@h1\tc9', '$I=h1', '@$I c10', 'c_end'],
+    main: ['@h1 c1', '@^h1 c2', '@h2 c3', '@^h2 c4', '@h1\r', '@h1 c5\r', '@h1\u2028 c6', '@^h2\u2028c7', '@h1 \u2028c8', '@', '@^', '@h1\tc9', '@h1 c11\rx', '@h1 c12\u2028x', '$I=h1', '@$I c10', 'c_end'],
   },
   includes: {
     main: ['include inc/{b,a,x*}.conf', 'include inc/{a,{c,b}}.conf', 'include inc/{a,zz}.conf', 'include inc/{}a.conf', 'include inc/\\{a,b}.conf', 'include inc/*.none', '$W=inc/c', 'include ${W}.conf', '~SEQ(i, 1, 2) include inc/x${i}.conf', 'i_end'],

@@ -54,10 +54,11 @@ t.test('conditional lines @ID and @^ID', async (t) => {
 })
 
 t.test('a conditional line ending in CR or U+2028 is no TypeError', async (t) => {
-  const dir = t.testdir({ 'a.conf': '@h1\r\n@h1 x\r\n@h1\u2028\n@^h2\u2028y\n@h1 \u2028z\n@\n@^\r\nend\n' })
+  const dir = t.testdir({ 'a.conf': '@h1\r\n@h1 x\r\n@h1\u2028\n@^h2\u2028y\n@h1 \u2028z\n@\n@^\r\n@h1 a\rb\n@h1 c\u2028d\nend\n' })
   const r = read(dir, 'a.conf', 'h1')
   // An id with nothing after it drops the line; U+2028 is no blank to keepalived.
-  t.same(r.lines, ['2:x', '5:\u2028z', '8:end'])
+  // `@h1 a\rb` threw "Cannot read properties of null" before.
+  t.same(r.lines, ['2:x', '5:\u2028z', '8:a\rb', '9:c\u2028d', '10:end'])
   t.same(r.diags, [])
 })
 
