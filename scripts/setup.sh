@@ -13,6 +13,9 @@ command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v killall >/dev/null 2>&1 || need_apt+=(psmisc)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+command -v man >/dev/null 2>&1 || need_apt+=(man-db)
 command -v /usr/lib/frr/vrrpd >/dev/null 2>&1 || need_apt+=(frr)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

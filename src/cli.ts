@@ -31,8 +31,33 @@ export interface CliOptions {
   pid?: string
   /** --control-socket: where `vrrpd status` finds the daemon. */
   controlSocket?: string
+  /** --metrics-listen [ADDR:]PORT: serve Prometheus metrics over HTTP (off by default). */
+  metricsListen?: ListenAddress
   /** Warnings about accepted-but-ignored flags, for main.ts to print. */
   warnings: string[]
+}
+
+export interface ListenAddress {
+  host: string
+  port: number
+}
+
+/**
+ * `9165`, `127.0.0.1:9165`, `[::1]:9165` or `:9165` (every address). No host means
+ * loopback: metrics name the VIPs and peers, and nobody should have to firewall
+ * an endpoint they did not ask to expose.
+ */
+export function parseListenAddress(text: string): ListenAddress | { error: string } {
+  const bad = { error: `--metrics-listen: expected [ADDRESS:]PORT, got '${text}'` }
+  const t = text.trim()
+  const bracketed = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(t)
+  const colon = t.lastIndexOf(':')
+  const [host, portText] = bracketed ? [bracketed[1]!, bracketed[2]!] : colon < 0 ? ['127.0.0.1', t] : [t.slice(0, colon) || '::', t.slice(colon + 1)]
+  // A bare IPv6 address is ambiguous with its port: it needs brackets.
+  if (!bracketed && colon >= 0 && t.slice(0, colon).includes(':')) return bad
+  if (!/^\d{1,5}$/.test(portText)) return bad
+  const port = Number(portText)
+  return port >= 1 && port <= 65535 ? { host, port } : bad
 }
 
 /** A run that ends at once: help or version (exit 0, stdout) or a usage error (exit 1, stderr). */
@@ -62,12 +87,14 @@ function version(): string {
 function build(argv: string[]) {
   let y = yargs(argv)
     .scriptName('vrrpd')
-    .usage(
-      'Usage: vrrpd [options]\n' +
-        '       vrrpd status [--pid FILE | --control-socket PATH] [--format json|text|prometheus]\n' +
-        '                                                          live state of a running vrrpd\n' +
-        '       vrrpd lab [--daemon vrrpd|keepalived]               the nginx failover demo in network namespaces\n\n' +
-        'A VRRP daemon that reads keepalived.conf.',
+    .usage('Usage: vrrpd [options]\n\nA VRRP daemon that reads keepalived.conf.')
+    // yargs re-wraps usage text and eats its indentation; the epilogue keeps its lines as written.
+    .epilogue(
+      'Commands:\n' +
+        '  vrrpd status [--pid FILE | --control-socket PATH] [--format json|text|prometheus]\n' +
+        '      the live state of a running vrrpd\n' +
+        '  vrrpd lab [--daemon vrrpd|keepalived]\n' +
+        '      the nginx failover demo in network namespaces',
     )
     .option('config', { alias: ['f', 'use-file'], type: 'string', default: DEFAULTS.configFile, describe: 'Configuration file', requiresArg: true })
     .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'Check the configuration and exit (0 ok, 4 fatal, 5 errors, 6 script security)' })
@@ -83,6 +110,7 @@ function build(argv: string[]) {
     .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
     .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
     .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
+    .option('metrics-listen', { type: 'string', describe: 'Serve Prometheus metrics on http://[ADDR:]PORT/metrics (ADDR defaults to 127.0.0.1)', requiresArg: true })
   for (const [name, short, takesValue] of UNSUPPORTED) {
     y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
   }
@@ -138,6 +166,11 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   const pid = (a.pid ?? a.vrrp_pid) as string | undefined
   if (pid !== undefined) opts.pid = pid
   if (typeof a['control-socket'] === 'string') opts.controlSocket = a['control-socket']
+  if (typeof a['metrics-listen'] === 'string') {
+    const at = parseListenAddress(a['metrics-listen'])
+    if ('error' in at) return { exit: 1, message: `vrrpd: ${at.error}\nTry 'vrrpd --help'.` }
+    opts.metricsListen = at
+  }
   return opts
 }
 

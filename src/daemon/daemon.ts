@@ -47,6 +47,8 @@ export interface DaemonPorts {
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
   notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', priority: number) => void
+  /** Told of every state change after it happened (systemd's STATUS= line). */
+  stateChanged?: (instance: string, from: string, to: string) => void
 }
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
@@ -214,7 +216,7 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
-        return
+        return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
         logger[action.level](action.message)

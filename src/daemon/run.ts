@@ -22,6 +22,10 @@ import { Daemon, type DaemonPorts } from './daemon.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
+import { createSdNotifier, statusSummary } from '../io/sd-notify.js'
+import { missingOwnCapabilities } from '../io/capabilities.js'
+import { startLoopDelayMonitor, startMetricsServer, type MetricsServer } from './metrics-server.js'
+import type { ListenAddress } from '../cli.js'
 
 /** What the daemon needs from the command line. */
 export interface DaemonOptions {
@@ -33,6 +37,8 @@ export interface DaemonOptions {
   pid?: string
   /** Unix socket for `vrrpd status`; default /run/vrrpd/vrrpd.sock (beside the pid file when --pid is given). */
   controlSocket?: string
+  /** Where the HTTP metrics endpoint listens; off when undefined. */
+  metricsListen?: ListenAddress
 }
 
 
@@ -40,9 +46,17 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions, loaded: { config: Config; diagnostics: Diagnostic[]; exitCode?: number }): Promise<number> {
   const level = (options.logLevel ?? (options.logDetail ? 'debug' : 'info')) as 'info'
   const log = createLogger({ format: options.logFormat ?? 'text', level })
+  // Read (and removed from the environment) before any script can start and inherit it.
+  const systemd = createSdNotifier({ warn: (m) => log.warn(m) })
   reportDiagnostics(log, loaded.diagnostics)
   if (loaded.exitCode === 4) {
     log.fatal('configuration cannot be used; not starting (vrrpd -t shows every problem)')
+    return 1
+  }
+
+  const missing = missingOwnCapabilities() ?? []
+  if (missing.length > 0) {
+    for (const c of missing) log.fatal(`vrrpd needs ${c.name} (${c.why}) and does not have it; run it as root, or grant ${c.name} (see systemd/vrrpd-hardened.conf)`)
     return 1
   }
 
@@ -64,7 +78,22 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (uncaught exception); vrrpd keeps running'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'internal error (unhandled rejection); vrrpd keeps running'))
 
-  const ports = await createPorts(loaded.config, log)
+  // STATUS= follows every state change between READY=1 and STOPPING=1; kept as a
+  // name -> state map so a change costs O(1).
+  const states = new Map<string, string>()
+  let announceStates = false
+  const summary = () => statusSummary([...states].map(([name, state]) => ({ name, state })))
+  const resetStates = () => {
+    states.clear()
+    for (const i of daemon.status().instances) states.set(i.name, i.state)
+  }
+  const ports = {
+    ...(await createPorts(loaded.config, log)),
+    stateChanged: (instance: string, _from: string, to: string) => {
+      states.set(instance, to)
+      if (announceStates && systemd.enabled) systemd.status(summary())
+    },
+  }
   const daemon = new Daemon(loaded.config, ports, log)
   log.info(`Starting vrrpd ${loaded.config.instances.length} VRRP instance(s) from ${loaded.config.file}`)
   // The status socket first, so `vrrpd status` answers from the first state line on.
@@ -75,6 +104,11 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     log.warn(`status socket not available: ${(err as Error).message}`)
   }
   await daemon.start()
+  resetStates()
+  systemd.ready(summary())
+  announceStates = true
+  systemd.startWatchdog()
+  const metrics = await startMetrics(options.metricsListen, () => daemon.status(), log)
 
   return await new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve()
@@ -86,13 +120,17 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       stopping = true
       log.info(`Received ${signal}, stopping`)
+      announceStates = false
+      systemd.stopping()
       serial(async () => {
+        await metrics?.close()
         await daemon.stop()
         // The FIFO's reader script would otherwise keep the process alive after SIGTERM.
         await ports.closeFifo()
         await control?.close()
         releasePidFile(pidFile)
         log.info('Stopped vrrpd')
+        systemd.close()
         resolve(0)
       })
     }
@@ -102,6 +140,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
       if (stopping) return
       serial(async () => {
         log.info('Reloading configuration (SIGHUP)')
+        systemd.reloading()
         const next = loadConfig(options.config, options.configId ? { configId: options.configId } : {})
         reportDiagnostics(log, next.diagnostics)
         if (next.exitCode === 4) {
@@ -110,6 +149,11 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         }
         await daemon.reload(next.config)
         log.info('Reload finished')
+      })
+      // READY=1 whatever the reload's outcome: systemd waits for it after RELOADING=1.
+      serial(async () => {
+        resetStates()
+        systemd.ready(summary())
       })
     })
     const dump = (kind: StatusKind) => {
@@ -126,6 +170,21 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     })
     process.on('SIGUSR2', () => dump('stats'))
   })
+}
+
+/** The opt-in HTTP metrics endpoint; a failure to listen is logged and vrrpd runs on (the VIPs matter more). */
+async function startMetrics(at: ListenAddress | undefined, status: () => ReturnType<Daemon['status']>, log: Logger): Promise<MetricsServer | undefined> {
+  if (at === undefined) return undefined
+  const loop = startLoopDelayMonitor()
+  try {
+    const server = await startMetricsServer(at, status, loop.read)
+    log.info(`serving metrics on http://${server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host}:${server.address.port}/metrics`)
+    return { address: server.address, close: async () => { loop.stop(); await server.close() } }
+  } catch (err) {
+    loop.stop()
+    log.error(`metrics endpoint ${at.host}:${at.port}: ${(err as Error).message}; running without it`)
+    return undefined
+  }
 }
 
 async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void> }> {

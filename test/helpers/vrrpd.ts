@@ -66,7 +66,7 @@ export interface Vrrpd extends Daemon {
 }
 
 /** Starts vrrpd in `host` with `config` (keepalived.conf text). */
-export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[]; nonRoot?: NonRoot }): Vrrpd {
+export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[]; nonRoot?: NonRoot; env?: NodeJS.ProcessEnv }): Vrrpd {
   const vrrpdMain = ensureBuilt()
   const dir = mkdtempSync(join(tmpdir(), `vrt-vrrpd-${host}-`))
   const configPath = join(dir, 'keepalived.conf')
@@ -78,7 +78,7 @@ export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config
   const [run, ...runArgs] = opts.nonRoot
     ? ['setpriv', `--reuid=${opts.nonRoot.uid}`, `--regid=${opts.nonRoot.gid}`, '--clear-groups', '--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw', '--bounding-set=-all,+net_admin,+net_raw', ...argv]
     : argv
-  const child = lab.spawn(host, run!, runArgs, { env: { ...process.env, TMPDIR: dir } })
+  const child = lab.spawn(host, run!, runArgs, { env: { ...process.env, TMPDIR: dir, ...opts.env } })
   const proc = new LoggedProcess(`vrrpd@${host}`, child)
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
   const daemon = new Daemon('vrrpd', host, proc)
