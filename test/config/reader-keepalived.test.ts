@@ -7,7 +7,7 @@
 // reports at start-up ("Script /x cannot be accessed").
 import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigReader } from '../../src/config/reader.js'
 import { DiagnosticSink } from '../../src/config/diagnostics.js'
@@ -127,4 +127,23 @@ t.test('escapes in script lines decode as keepalived decodes them', { skip: skip
     .filter((argv0) => argv0 !== '') // a line keepalived cannot split: it removes the script
     .sort()
   t.same(ours, theirs)
+})
+
+t.test('include of a device, FIFO, directory or executable: keepalived\'s message and exit code', { skip }, async (t) => {
+  const dir = t.testdir({ d: {}, 'exec.conf': 'x\n' })
+  chmodSync(join(dir, 'exec.conf'), 0o755)
+  execFileSync('mkfifo', [join(dir, 'fifo')])
+  const targets = ['/dev/zero', '/dev/urandom', join(dir, 'fifo'), join(dir, 'd'), join(dir, 'exec.conf')]
+  for (const target of targets) {
+    const main = join(dir, 'main.conf')
+    writeFileSync(main, `global_defs {\n}\ninclude ${target}\n`)
+    const k = spawnSync(KEEPALIVED, ['-t', '-f', main], { encoding: 'utf8', timeout: 20_000 })
+    const theirs = /^\(Line 3\) (Configuration file .*)$/m.exec(`${k.stdout}${k.stderr}`)?.[1]
+    const ours = loadConfig(main, { configId: 'h1', interfaceExists: () => true })
+    const mine = ours.diagnostics.find((d) => d.line === 3)
+    t.ok(theirs, `keepalived names ${target}`)
+    t.equal(mine?.message, theirs?.replace(/^Configuration/, 'configuration'), target)
+    t.equal(mine?.severity, 'warning', 'a warning, as keepalived: the include is skipped')
+    t.equal(k.status, 0, 'keepalived -t exits 0')
+  }
 })
