@@ -26,6 +26,8 @@ export const READER_LIMITS = {
   maxSubstitutionsPerLine: 1000,
   /** Characters produced by macro substitution in total (the `$A=$A$A` bomb). */
   maxExpansionWork: 64 * 1024 * 1024,
+  /** Deepest `{ }` nesting (keepalived's deepest real block is 3 or 4 levels). */
+  maxBlockDepth: 64,
   /** Logical lines produced in total (files, multi-line macros, ~SEQ/~LST). */
   maxLines: 50_000,
 } as const

@@ -292,7 +292,8 @@ export class ConfigReader {
     }
     let run = 0
     for (let i = 0; i < text.length; i++) {
-      run = text[i] === ' ' || text[i] === '\t' ? 0 : run + 1
+      const c = text[i]
+      run = c === ' ' || c === '\t' || c === '{' || c === '}' ? 0 : run + 1
       if (run > this.limits.maxWordLength) {
         this.sink.error(at, `word longer than ${this.limits.maxWordLength} characters, line skipped`)
         return

@@ -125,3 +125,10 @@ t.test('an include that reads the same file many times is bounded by the file co
   const r = load(t, join(dir, 'l0.conf'))
   t.match(r.text.filter((l) => l.includes('error')).slice(0, 1), [new RegExp(`error: more than ${READER_LIMITS.maxIncludedFiles} config files included`)])
 })
+
+t.test('blocks nested past the depth limit are ignored up to their matching brace', async (t) => {
+  const deep = `${'x {\n'.repeat(200)}${'}\n'.repeat(200)}`
+  const dir = t.testdir({ 'a.conf': `${deep}${'{'.repeat(16000)}\n${instance()}` })
+  const r = load(t, join(dir, 'a.conf'))
+  t.match(r.text.filter((l) => l.includes('error: blocks nested')), [new RegExp(`a\\.conf:${READER_LIMITS.maxBlockDepth + 1}: error: blocks nested deeper than ${READER_LIMITS.maxBlockDepth}`), /a\.conf:401: error: blocks nested deeper/])
+})
