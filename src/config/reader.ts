@@ -17,6 +17,9 @@ import { READER_LIMITS } from './limits.js'
 import { Definitions, LimitError, type Definition } from './macros.js'
 import { parseLst, parseSeq, type LineSequence } from './sequences.js'
 import { readConfigSource } from './source-file.js'
+import { conditionalLine, decomment } from './line-syntax.js'
+
+export { decomment, stripComment } from './line-syntax.js'
 
 /** One logical line of config text, comments removed, macros expanded. */
 export interface SourceLine {
@@ -29,42 +32,6 @@ export interface ReadOptions {
   configId: string
   /** Limits to apply (tests lower them); default READER_LIMITS. */
   limits?: Partial<typeof READER_LIMITS>
-}
-
-/**
- * keepalived's decomment(): removes a `!` or `#` comment and the blanks around the
- * line. Double quotes protect comments; outside them `\#` and `\!` stand for the
- * characters; any other `\x` is kept as is (and `\"` does not open a quote).
- */
-export function decomment(line: string): { text: string; unterminatedQuote: boolean } {
-  let start = 0
-  while (line[start] === ' ' || line[start] === '\t') start++
-  let out = ''
-  let quote = false
-  let i = start
-  for (; i < line.length; i++) {
-    const c = line[i] as string
-    if (c === '\\' && i + 1 < line.length) {
-      const n = line[i + 1] as string
-      out += !quote && (n === '#' || n === '!') ? n : c + n
-      i++
-      continue
-    }
-    if (c === '"') quote = !quote
-    else if (!quote && (c === '#' || c === '!')) break
-    out += c
-  }
-  let end = out.length
-  while (end > 0 && (out[end - 1] === ' ' || out[end - 1] === '\t')) end--
-  // A trailing `\` (a continued definition) keeps its place after the trim.
-  let text = out.slice(0, end)
-  if (text.endsWith(' \\') || text.endsWith('\t\\')) text = `${text.slice(0, -1).replace(/[ \t]+$/, '')}\\`
-  return { text, unterminatedQuote: quote }
-}
-
-/** decomment's text alone. */
-export function stripComment(line: string): string {
-  return decomment(line).text
 }
 
 /** An open file on the include stack. */
@@ -250,7 +217,7 @@ export class ConfigReader {
     try {
       for (;;) {
         if (line[0] === '@') {
-          const kept = this.conditional(line)
+          const kept = conditionalLine(line, this.opts.configId)
           if (kept === undefined) return
           line = kept
         }
@@ -300,22 +267,6 @@ export class ConfigReader {
       }
     }
     this.lines.push({ text, at })
-  }
-
-  /**
-   * `@ID rest` keeps rest when ID is our config id; `@^ID rest` when it is not. ID
-   * ends at the first space or tab; a line with nothing after ID is dropped.
-   */
-  private conditional(line: string): string | undefined {
-    const negate = line[1] === '^'
-    const from = negate ? 2 : 1
-    let end = from
-    while (end < line.length && line[end] !== ' ' && line[end] !== '\t') end++
-    if (end >= line.length) return undefined
-    const mismatch = line.slice(from, end) !== this.opts.configId
-    if (mismatch !== negate) return undefined
-    while (line[end] === ' ' || line[end] === '\t') end++
-    return line.slice(end)
   }
 
   /**
