@@ -1,11 +1,12 @@
 /**
  * Opening one config file safely. keepalived reads only regular, non-executable
  * files ("Configuration file '/dev/zero' is not a regular non-executable file -
- * skipping"), and so do we: the file is opened O_NONBLOCK (a FIFO cannot block the
+ * skipping"), and so do we: checked with stat before the open (a device is never
+ * opened), then opened O_NONBLOCK (a FIFO cannot block the
  * open) and checked with fstat on the open descriptor (no swap between the check
  * and the read), and its size is bounded before anything is read.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
 
 export type OpenResult =
   | { ok: true; text: string; real: string; size: number }
@@ -13,6 +14,13 @@ export type OpenResult =
 
 /** Reads `path` if it is a regular, non-executable file of at most `maxSize` bytes. */
 export function readConfigSource(path: string, maxSize: number): OpenResult {
+  // stat first, as keepalived: a device is never even opened (opening some has effects).
+  try {
+    const refused = refuse(statSync(path), maxSize)
+    if (refused) return refused
+  } catch {
+    // Reported by the open below.
+  }
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
@@ -24,9 +32,8 @@ export function readConfigSource(path: string, maxSize: number): OpenResult {
   }
   try {
     const st = fstatSync(fd)
-    if (st.isDirectory()) return { ok: false, reason: 'directory', message: 'is a directory' }
-    if (!st.isFile() || (st.mode & 0o111) !== 0) return { ok: false, reason: 'not-regular', message: 'is not a regular non-executable file' }
-    if (st.size > maxSize) return { ok: false, reason: 'too-big', message: `is larger than ${maxSize} bytes` }
+    const refused = refuse(st, maxSize)
+    if (refused) return refused
     // Read at most maxSize + 1 bytes: a file that grows under us is still bounded.
     const buf = Buffer.alloc(Math.min(st.size, maxSize) + 1)
     let n = 0
@@ -43,4 +50,11 @@ export function readConfigSource(path: string, maxSize: number): OpenResult {
   } finally {
     closeSync(fd)
   }
+}
+
+function refuse(st: Stats, maxSize: number): OpenResult | undefined {
+  if (st.isDirectory()) return { ok: false, reason: 'directory', message: 'is a directory' }
+  if (!st.isFile() || (st.mode & 0o111) !== 0) return { ok: false, reason: 'not-regular', message: 'is not a regular non-executable file' }
+  if (st.size > maxSize) return { ok: false, reason: 'too-big', message: `is larger than ${maxSize} bytes` }
+  return undefined
 }
