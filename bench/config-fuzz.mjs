@@ -41,9 +41,17 @@ if (!isMainThread) {
   const self = fileURLToPath(import.meta.url)
   let next = first
   const end = first + total
-  while (next < end) {
+  // SIGTERM/SIGINT: stop and write what has been run so far.
+  let stop = false
+  let worker
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => {
+    stop = true
+    void worker?.terminate()
+  })
+  while (next < end && !stop) {
     next = await new Promise((resolve) => {
       const w = new Worker(self, { workerData: { from: next, to: end, dir } })
+      worker = w
       let current = next
       let timer
       const arm = () => {
@@ -92,7 +100,7 @@ if (!isMainThread) {
     `\`node bench/config-fuzz.mjs ${total} ${first}\` on commit ${commit}, Node ${process.version}.`,
     `Load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${load1.map((x) => x.toFixed(2)).join(' ')} (2 cores, shared).`,
     '',
-    `- cases: ${stats.cases} (seeds ${first}..${end - 1}), wall time ${Math.round((Date.now() - started) / 1000)} s, mean ${(stats.sumMs / Math.max(1, stats.cases)).toFixed(1)} ms per case`,
+    `- cases: ${stats.cases} (seeds from ${first}, ${stop ? 'stopped early' : `to ${end - 1}`}), wall time ${Math.round((Date.now() - started) / 1000)} s, mean ${(stats.sumMs / Math.max(1, stats.cases)).toFixed(1)} ms per case`,
     `- throws: ${stats.throws.length}${stats.throws.length ? `: ${stats.throws.slice(0, 10).join('; ')}` : ''}`,
     `- hangs (> ${HANG_MS / 1000} s, worker killed): ${stats.hangs.length}${stats.hangs.length ? `: seeds ${stats.hangs.slice(0, 10).join(', ')}` : ''}`,
     `- slow cases (> ${SLOW_MS / 1000} s): ${stats.slow.length}${stats.slow.length ? `: ${stats.slow.slice(0, 10).join('; ')}` : ''}`,

@@ -13,18 +13,26 @@ import { isAbsolute, join, resolve, sep } from 'node:path'
 import { READER_LIMITS } from './limits.js'
 import { LimitError } from './macros.js'
 
+/** The include work budget of the read is spent: later includes are skipped. */
+export class GlobBudgetSpent extends LimitError {}
+
 /** True when the text has glob magic characters (braces included). */
 export function hasGlobMagic(s: string): boolean {
   return /[*?[{]/.test(s)
 }
 
-/** Work counters of one include's expansion. */
-interface Budget {
+/**
+ * Work counters, shared by every include of one read: many includes, or one
+ * included many times, cannot multiply the limit.
+ */
+export interface GlobBudget {
   entries: number
   steps: number
 }
 
-const newBudget = (): Budget => ({ entries: 0, steps: 0 })
+export const newGlobBudget = (): GlobBudget => ({ entries: 0, steps: 0 })
+type Budget = GlobBudget
+const newBudget = newGlobBudget
 
 /**
  * Whether `name` matches one glob segment. `*` and `?` never match a leading dot
@@ -39,7 +47,7 @@ export function matchSegment(pattern: string, name: string, budget: Budget = new
   let starS = 0
   const maxSteps = READER_LIMITS.maxGlobEntries * 256
   while (si < name.length) {
-    if (++budget.steps > maxSteps) throw new LimitError(`include pattern needs more than ${maxSteps} matching steps`)
+    if (++budget.steps > maxSteps) throw new GlobBudgetSpent(`include patterns need more than ${maxSteps} matching steps`)
     const step = pi < pattern.length ? matchOne(pattern, pi, name[si] as string) : undefined
     if (step === 'star') {
       starP = pi++
@@ -162,11 +170,11 @@ export interface GlobResult {
  * Expands an include pattern against the file system. Relative patterns resolve
  * against `baseDir`. Throws LimitError when the expansion is too large.
  */
-export function expandInclude(pattern: string, baseDir: string): GlobResult {
-  const budget = newBudget()
+export function expandInclude(pattern: string, baseDir: string, budget: GlobBudget = newBudget()): GlobResult {
   const paths: string[] = []
   const missing: string[] = []
   for (const alt of expandBraces(pattern)) {
+    count(budget)
     const found = expandOne(alt, baseDir, budget)
     if (found.length === 0 && !/[*?[]/.test(alt)) missing.push(alt)
     paths.push(...found)
@@ -223,7 +231,7 @@ function expandOne(pattern: string, baseDir: string, budget: Budget): string[] {
 function count(budget: Budget, n = 1): void {
   budget.entries += n
   if (budget.entries > READER_LIMITS.maxGlobEntries) {
-    throw new LimitError(`include pattern examines more than ${READER_LIMITS.maxGlobEntries} directory entries`)
+    throw new GlobBudgetSpent(`include patterns examine more than ${READER_LIMITS.maxGlobEntries} directory entries`)
   }
 }
 

@@ -13,7 +13,11 @@ export const READER_LIMITS = {
   /** Largest single config file (bytes); a bigger one is refused before it is read. */
   maxFileSize: 16 * 1024 * 1024,
   /** Total bytes of config text read, over every file. */
-  maxTotalBytes: 64 * 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
+  /** Characters of logical lines processed in total, generated ones included. */
+  maxProcessedChars: 16 * 1024 * 1024,
+  /** Words (tokens) of all statements together. */
+  maxTokens: 500_000,
   /** Deepest include nesting (keepalived stops near the open-file limit, 1024). */
   maxIncludeDepth: 1000,
   /** Files opened in total, over every include. */
@@ -25,7 +29,7 @@ export const READER_LIMITS = {
   /** Macro substitutions on one line; more means a self-reference (`$A=$A`). */
   maxSubstitutionsPerLine: 1000,
   /** Characters produced by macro substitution in total (the `$A=$A$A` bomb). */
-  maxExpansionWork: 64 * 1024 * 1024,
+  maxExpansionWork: 8 * 1024 * 1024,
   /** Deepest `{ }` nesting (keepalived's deepest real block is 3 or 4 levels). */
   maxBlockDepth: 64,
   /** Logical lines produced in total (files, multi-line macros, ~SEQ/~LST). */

@@ -11,6 +11,12 @@
 export function decomment(line: string): { text: string; unterminatedQuote: boolean } {
   let start = 0
   while (line[start] === ' ' || line[start] === '\t') start++
+  if (!/["#!\\]/.test(line)) {
+    // Nothing to strip but the blanks (the common line).
+    let end = line.length
+    while (end > start && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--
+    return { text: line.slice(start, end), unterminatedQuote: false }
+  }
   let out = ''
   let quote = false
   let i = start

@@ -47,8 +47,10 @@ export interface Expansion {
   pending: string[]
 }
 
-const NAME_START = /[A-Za-z_]/
-const NAME_CHAR = /[A-Za-z0-9_]/
+const isNameStart = (c: string | undefined): boolean => c !== undefined && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c === '_')
+const isNameChar = (c: string | undefined): boolean => isNameStart(c) || (c !== undefined && c >= '0' && c <= '9')
+const NAME_START = { test: isNameStart }
+const NAME_CHAR = { test: isNameChar }
 const BARE_END = new Set([' ', '\t', ',', ')'])
 
 const defaultRandom = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1))

@@ -12,7 +12,7 @@
 import { dirname } from 'node:path'
 import type { SourceRef } from './model.js'
 import type { DiagnosticSink } from './diagnostics.js'
-import { expandInclude } from './glob.js'
+import { expandInclude, GlobBudgetSpent, newGlobBudget } from './glob.js'
 import { READER_LIMITS } from './limits.js'
 import { Definitions, LimitError, type Definition } from './macros.js'
 import { parseLst, parseSeq, type LineSequence } from './sequences.js'
@@ -71,6 +71,11 @@ export class ConfigReader {
   /** The definition being continued by lines ending in `\`. */
   private continuing: Definition | undefined
   private stopped = false
+  /** Logical lines processed, whatever they turn into (a line, an include, nothing). */
+  private processed = 0
+  private processedChars = 0
+  private readonly globBudget = newGlobBudget()
+  private globSpent = false
   readonly lines: SourceLine[] = []
 
   constructor(
@@ -202,6 +207,19 @@ export class ConfigReader {
   private process(input: string, at: SourceRef): void {
     let line = input
     if (line === '') return
+    this.processedChars += line.length
+    if (this.processedChars > this.limits.maxProcessedChars) {
+      this.sink.error(at, `more than ${this.limits.maxProcessedChars} characters of config lines: reading stopped`)
+      this.stopped = true
+      return
+    }
+    if (++this.processed > this.limits.maxLines) {
+      // Counts every line, not only those kept: a ~SEQ of includes that all fail
+      // would otherwise run on without producing anything.
+      this.sink.error(at, `more than ${this.limits.maxLines} config lines (a ~SEQ too long?): reading stopped`)
+      this.stopped = true
+      return
+    }
     if (this.continuing) {
       const def = this.continuing
       let piece = line
@@ -252,11 +270,6 @@ export class ConfigReader {
   }
 
   private emit(text: string, at: SourceRef): void {
-    if (this.lines.length >= this.limits.maxLines) {
-      this.sink.error(at, `more than ${this.limits.maxLines} config lines (a ~SEQ too long?): reading stopped`)
-      this.stopped = true
-      return
-    }
     let run = 0
     for (let i = 0; i < text.length; i++) {
       const c = text[i]
@@ -297,12 +310,16 @@ export class ConfigReader {
 
   private include(pattern: string, at: SourceRef): void {
     const top = this.currentFile() as FileFrame
+    // Once the glob budget of the read is spent, later includes are skipped: the
+    // first error said why.
+    if (this.globSpent) return
     let found
     try {
-      found = expandInclude(pattern, dirname(top.file))
+      found = expandInclude(pattern, dirname(top.file), this.globBudget)
     } catch (e) {
       if (!(e instanceof LimitError)) throw e
-      this.sink.error(at, `include ${pattern}: ${e.message}`)
+      this.globSpent = e instanceof GlobBudgetSpent
+      this.sink.error(at, `include ${pattern}: ${e.message}${this.globSpent ? '; later includes are skipped' : ''}`)
       return
     }
     if (found.paths.length === 0) {

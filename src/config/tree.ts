@@ -33,6 +33,7 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
   const top = (): Frame => stack[stack.length - 1] as Frame
   // Braces past the depth limit are counted, not built: a file of `{` stays cheap.
   let tooDeep = 0
+  let tokens = 0
   for (const line of lines) {
     let pending: Token[] = []
     const flush = (): Node | undefined => {
@@ -45,7 +46,13 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
       pending = []
       return node
     }
-    for (const tok of tokenizeLine(line.text, line.at)) {
+    const words = tokenizeLine(line.text, line.at)
+    tokens += words.length
+    if (tokens > READER_LIMITS.maxTokens) {
+      sink.error(line.at, `more than ${READER_LIMITS.maxTokens} words in the config: the rest is ignored`)
+      break
+    }
+    for (const tok of words) {
       if (!tok.quoted && tok.text === '{' && (tooDeep > 0 || stack.length > READER_LIMITS.maxBlockDepth)) {
         flush()
         if (tooDeep++ === 0) sink.error(tok.at, `blocks nested deeper than ${READER_LIMITS.maxBlockDepth}: ignored up to the matching '}'`)
