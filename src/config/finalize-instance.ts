@@ -42,7 +42,8 @@ function settleFamily(d: InstanceDraft, sink: DiagnosticSink): IpFamily {
   const keep: VipEntry[] = []
   for (const v of d.vips) {
     if (v.family === family) keep.push(v)
-    else sink.error(v.at, `(${d.name}) address ${v.address} is IPv${v.family} but the instance is IPv${family}: one family per instance (use virtual_ipaddress_excluded for the other)`)
+    // keepalived's words; it quotes the address as written, the default prefix left out.
+    else sink.error(v.at, `(${d.name}): address family must match VRRP instance [${v.address}${v.prefixLength === (v.family === 4 ? 32 : 128) ? '' : `/${v.prefixLength}`}] - ignoring`)
   }
   d.vips = keep
   return family
@@ -110,7 +111,8 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
   const addrFamily = (what: string, ip: { address: string; family: IpFamily; at: { file: string; line: number } } | undefined): string | undefined => {
     if (!ip) return undefined
     if (ip.family === family) return ip.address
-    sink.error(ip.at, `(${d.name}) ${what} ${ip.address} is IPv${ip.family} but the instance is IPv${family}; ignored`)
+    if (what === 'unicast_peer') sink.error(ip.at, `Configuration error: VRRP instance[${d.name}] and unicast peer address[${ip.address}] MUST be of the same family !!! Skipping...`)
+    else sink.error(ip.at, `(${d.name}) ${what} ${ip.address} is IPv${ip.family} but the instance is IPv${family}; ignored`)
     return undefined
   }
   const unicastPeers = d.unicastPeers.filter((p) => addrFamily('unicast_peer', p) !== undefined).map(({ family: _f, ...p }) => p)
@@ -149,6 +151,8 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     virtualIpAddresses: d.vips.map(withDev),
     virtualIpAddressesExcluded: d.vipsExcluded.map(withDev),
     virtualRoutes: d.virtualRoutes,
+    virtualRouteEntries: d.virtualRouteEntries,
+    virtualRules: d.virtualRules,
     trackScripts: resolveTrackRefs(d.name, 'track script', d.trackScripts, ctx.scriptWeight, sink),
     trackInterfaces,
     trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),

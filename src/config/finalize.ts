@@ -142,6 +142,8 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     instances,
     syncGroups: groups,
     staticIpAddresses: p.staticIpAddresses,
+    staticRoutes: p.staticRoutes,
+    staticRules: p.staticRules,
     ignored: p.ignored,
   }
 }

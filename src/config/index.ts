@@ -56,6 +56,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     instances: [],
     syncGroups: [],
     staticIpAddresses: [],
+    staticRoutes: [],
+    staticRules: [],
     ignored: [],
   }
   if (sink.items.some((d) => d.severity === 'fatal')) {

@@ -34,6 +34,53 @@ export interface VipEntry {
   at: SourceRef
 }
 
+/** One `virtual_routes` line (src/config/route.ts), as rtnetlink wants it. */
+export interface RouteEntry {
+  family: IpFamily
+  destination: string
+  prefixLength: number
+  /** RTN_* (1 unicast, 6 blackhole, 7 unreachable, 8 prohibit, 9 throw...). */
+  type: number
+  via?: string
+  dev?: string
+  /** `src`: the preferred source address (RTA_PREFSRC). */
+  preferredSource?: string
+  table: number
+  metric?: number
+  /** RT_SCOPE_*; default universe. */
+  scope?: number
+  /** RTPROT_*; keepalived's 18 unless `no_track` and `protocol` say otherwise. */
+  protocol?: number
+  onlink: boolean
+  /** keepalived tracks the route's interface (a route it added going away takes the instance down); vrrpd parses `no_track` only. */
+  track: boolean
+  at: SourceRef
+  /** The line as written. */
+  text: string
+}
+
+/** One `virtual_rules` / `static_rules` line (src/config/rule.ts), as rtnetlink wants it. */
+export interface RuleEntry {
+  family: IpFamily
+  from?: { address: string; prefixLength: number }
+  to?: { address: string; prefixLength: number }
+  /** `not`: FIB_RULE_INVERT. */
+  invert: boolean
+  /** FR_ACT_* (1 to table, 2 goto, 3 nop, 6 blackhole, 7 unreachable, 8 prohibit). */
+  action: number
+  table?: number
+  gotoTarget?: number
+  priority: number
+  fwmark?: number
+  fwmask?: number
+  iif?: string
+  oif?: string
+  protocol?: number
+  track: boolean
+  at: SourceRef
+  text: string
+}
+
 /** A tracked object's reference inside an instance or sync group, with its effective weight. */
 export interface TrackRef {
   /** Script name, interface name, or track_file name. */
@@ -142,8 +189,12 @@ export interface VrrpInstance {
   authentication?: AuthSettings
   virtualIpAddresses: VipEntry[]
   virtualIpAddressesExcluded: VipEntry[]
-  /** virtual_routes lines, kept as written (not acted on yet). */
+  /** virtual_routes lines, kept as written. */
   virtualRoutes: string[]
+  /** virtual_routes, parsed: added on becoming MASTER, removed on leaving it. */
+  virtualRouteEntries?: RouteEntry[]
+  /** virtual_rules: added on becoming MASTER, removed on leaving it. */
+  virtualRules?: RuleEntry[]
   trackScripts: TrackRef[]
   trackInterfaces: TrackRef[]
   trackFiles: TrackRef[]
@@ -223,6 +274,10 @@ export interface Config {
   instances: VrrpInstance[]
   syncGroups: SyncGroup[]
   staticIpAddresses: VipEntry[]
+  /** static_routes: set at start, kept while vrrpd runs, removed at stop (keepalived). */
+  staticRoutes?: RouteEntry[]
+  /** static_rules: as static_routes. */
+  staticRules?: RuleEntry[]
   ignored: IgnoredItem[]
 }
 

@@ -5,9 +5,10 @@
 import type { TrackKind } from './types.js'
 import type { InstanceState, StepContext } from './state.js'
 import { log, trackKey } from './state.js'
-import { refreshHealth, sendAdvert, syncTimer } from './instance.js'
-import { applyHealth, moveTo, refreshGroupTracks, startInstance } from './sync-group.js'
-import { changeState, sendGarps } from './transition.js'
+import { refreshHealth, sendAdvert, sourceAddress, syncTimer } from './instance.js'
+import { refreshGroupTracks } from './sync-group.js'
+import { applyHealth, masterDownExpired, startInstance, stopInstance } from './decide.js'
+import { sendGarps } from './transition.js'
 
 /** RFC 3768 6.4.1 Startup, after `vrrp_startup_delay` when one is set. */
 export function handleStartup(ctx: StepContext): void {
@@ -33,7 +34,7 @@ export function handleShutdown(ctx: StepContext): void {
     if (inst.state === 'INIT') {
       inst.startAt = undefined
       syncTimer(ctx, inst)
-    } else changeState(ctx, inst, 'INIT', 'shutdown')
+    } else stopInstance(ctx, inst)
   }
   for (const group of router.groups.values()) {
     if (group.state === 'INIT') continue
@@ -69,16 +70,13 @@ export function handleTimer(ctx: StepContext, inst: InstanceState): void {
       inst.preemptDelayEndAt = undefined
       log(ctx, 'debug', 'preempt delay over', inst.name)
     }
-    if (inst.masterDownAt !== undefined && inst.masterDownAt <= now) {
-      // RFC 3768 6.4.2: Master_Down_Timer fires -> send an advert, take the VIPs, become Master.
-      moveTo(ctx, inst, 'MASTER', 'master down timer expired')
-    }
+    if (inst.masterDownAt !== undefined && inst.masterDownAt <= now) masterDownExpired(ctx, inst)
   }
   syncTimer(ctx, inst)
 }
 
 /** Recompute priority and fault of one instance and act on the changes. */
-export function reassess(ctx: StepContext, inst: InstanceState): void {
+function reassess(ctx: StepContext, inst: InstanceState): void {
   const { oldPriority, oldFault } = refreshHealth(inst, ctx.router)
   if (inst.effectivePriority !== oldPriority) {
     log(ctx, 'info', `Changing effective priority from ${oldPriority} to ${inst.effectivePriority}`, inst.name)
@@ -135,7 +133,7 @@ export function handleAddress(ctx: StepContext, iface: string, family: 4 | 6, ad
     if (!inst || inst.config.family !== family) continue
     if (address !== undefined) inst.vipsFailed = false
     reassess(ctx, inst)
-    if (inst.state === 'MASTER') inst.masterAddress = address
+    if (inst.state === 'MASTER') inst.masterAddress = sourceAddress(inst, router)
   }
 }
 

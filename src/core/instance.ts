@@ -21,7 +21,7 @@ export function bindingsOf(cfg: { trackScripts: VrrpInstance['trackScripts']; tr
 }
 
 /** The VIPs carried in adverts: `virtual_ipaddress` of the instance's family (not the excluded ones). */
-export function advertisedVips(cfg: VrrpInstance): VipEntry[] {
+function advertisedVips(cfg: VrrpInstance): VipEntry[] {
   return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family)
 }
 
@@ -56,6 +56,7 @@ export function createInstanceState(cfg: VrrpInstance, router: RouterState): Ins
     basePriority: cfg.priority,
     effectivePriority: cfg.priority,
     masterAdverIntervalMs: cfg.advertIntervalMs,
+    wantsMaster: false,
     ownFault: false,
     vipsFailed: false,
     advertTemplate: advertTemplate(cfg),
@@ -86,9 +87,15 @@ export function refreshHealth(inst: InstanceState, router: RouterState): { oldPr
   return old
 }
 
-/** Our primary address of the instance's family on its interface. */
-export function primaryAddress(inst: InstanceState, router: RouterState): string | undefined {
-  return router.primaryAddresses[inst.config.interface]?.[inst.config.family]
+/**
+ * The address our adverts leave from: `unicast_src_ip`, else `mcast_src_ip`,
+ * else the interface's primary address (the daemon sends from the same
+ * choice). Elections compare it, as keepalived's vrrp_saddr_cmp compares the
+ * configured source address; our own adverts are recognised by it.
+ */
+export function sourceAddress(inst: InstanceState, router: RouterState): string | undefined {
+  const cfg = inst.config
+  return cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? router.primaryAddresses[cfg.interface]?.[cfg.family]
 }
 
 /** Master_Down_Interval for this instance now (RFC 3768 6.1 / RFC 9568 6.1). */

@@ -5,7 +5,7 @@
  */
 import type { TrackBinding, TrackValue } from './state.js'
 
-/** Priority of the address owner; never adjusted (RFC 3768 5.3.4). */
+/** Priority of the address owner (RFC 3768 5.3.4); track weights never adjust it (keepalived). */
 export const OWNER_PRIORITY = 255
 
 /** What one tracked object does to an instance: a priority delta, or FAULT. */

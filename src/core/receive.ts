@@ -8,10 +8,10 @@ import { AUTH_TYPE } from '../protocol/types.js'
 import type { InstanceState, StepContext } from './state.js'
 import { log } from './state.js'
 import { authDataEqual, compareAddresses } from './address.js'
-import { masterDownFor, primaryAddress, sendAdvert, syncTimer } from './instance.js'
+import { masterDownFor, sendAdvert, sourceAddress, syncTimer } from './instance.js'
 import { skewTimeMs } from './timers.js'
 import { clearMismatches, MISMATCH_REASONS, reportMismatch } from './mismatch.js'
-import { moveTo } from './sync-group.js'
+import { yieldToBetterMaster } from './decide.js'
 
 export interface Rejection {
   reason: DropReason
@@ -28,7 +28,7 @@ function sameAddressSet(advertised: readonly string[], ours: readonly string[]):
 }
 
 /** The config checks, in RFC 3768 7.1 order; undefined = accept. */
-export function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejection | undefined {
+function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejection | undefined {
   const cfg = inst.config
   const mine = inst.advertTemplate
   if (advert.version !== cfg.version) {
@@ -89,6 +89,8 @@ function backupReceive(ctx: StepContext, inst: InstanceState, source: string, ad
     return
   }
   if (advert.priority >= local) inst.preemptDelayStart = inst.preemptDelayEndAt = undefined
+  // A master is heard again: no longer ready for MASTER (keepalived sets wantstate BACKUP here).
+  inst.wantsMaster = false
   if (cfg.version === 3) inst.masterAdverIntervalMs = advert.adverIntervalMs
   inst.masterAddress = source
   inst.masterPriority = advert.priority
@@ -100,35 +102,64 @@ function masterReceive(ctx: StepContext, inst: InstanceState, source: string, ad
   const cfg = inst.config
   const { now } = ctx
   if (advert.priority === 0) {
+    // RFC 3768 6.4.3: "If the Priority is zero, then: Send an ADVERTISEMENT"
+    // (at most once per interval, as the lower-priority answer below).
     inst.stats.priZeroRcvd++
+    if (!mayForceAdvert(inst, now)) return
     log(ctx, 'info', `Master received priority 0 advert from ${source} - sending advert`, inst.name)
-    sendAdvert(ctx, inst)
-    inst.adverTimerAt = now + cfg.advertIntervalMs
+    forceAdvert(ctx, inst)
     return
   }
   const local = inst.effectivePriority
-  const mine = primaryAddress(inst, ctx.router) ?? ''
-  if (advert.priority > local || (advert.priority === local && compareAddresses(source, mine, cfg.family) > 0)) {
-    log(ctx, 'info', `Master received advert from ${source} with higher priority ${advert.priority}, ours ${local}`, inst.name)
-    moveTo(ctx, inst, 'BACKUP', `higher priority advert from ${source}`)
+  // Equal priorities are decided by the addresses the adverts leave from
+  // (keepalived vrrp_saddr_cmp: unicast_src_ip / mcast_src_ip, else the primary;
+  // an advert from that very address was dropped as our own).
+  const higherSource = advert.priority === local && compareAddresses(source, sourceAddress(inst, ctx.router) ?? '', cfg.family) > 0
+  if (advert.priority > local || higherSource) {
+    log(
+      ctx,
+      'info',
+      higherSource ? `Master received advert from ${source} with same priority ${local} but higher IP address than ours` : `Master received advert from ${source} with higher priority ${advert.priority}, ours ${local}`,
+      inst.name,
+    )
+    yieldToBetterMaster(ctx, inst, source)
     if (cfg.version === 3) inst.masterAdverIntervalMs = advert.adverIntervalMs
     inst.masterAddress = source
     inst.masterPriority = advert.priority
     inst.masterDownAt = now + masterDownFor(inst)
     return
   }
-  if (advert.priority === local) {
-    // Equal priority from a lower (or, misconfigured, the same) address: discard
-    // without answering, so two routers sharing an address cannot ping-pong.
-    log(ctx, 'debug', `received equal priority (${advert.priority}) advert from lower address ${source} - discarding`, inst.name)
+  answerLowerPriority(ctx, inst, source, advert.priority)
+}
+
+/**
+ * A MASTER heard a lower priority (or an equal one from a lower address):
+ * keepalived "forces a new election" by advertising at once (vrrp.c
+ * vrrp_state_master_rx), unless lower_prio_no_advert. keepalived does that for
+ * every such advert; we do it at most once per Advertisement_Interval, so a
+ * flood of lower-priority adverts cannot turn the master into an amplifier.
+ * The lower-priority sender still hears us within one interval.
+ */
+function answerLowerPriority(ctx: StepContext, inst: InstanceState, source: string, priority: number): void {
+  if (inst.config.lowerPrioNoAdvert) {
+    log(ctx, 'debug', `Received advert from ${source} with lower priority ${priority}, ours ${inst.effectivePriority}`, inst.name)
     return
   }
-  // keepalived: "forcing a new election" by re-advertising at once, unless
-  // lower_prio_no_advert asks to stay quiet until the next regular advert.
-  log(ctx, 'info', `received lower priority (${advert.priority}) advert from ${source} - discarding`, inst.name)
-  if (cfg.lowerPrioNoAdvert) return
+  if (!mayForceAdvert(inst, ctx.now)) return
+  log(ctx, 'info', `Received advert from ${source} with lower priority ${priority}, ours ${inst.effectivePriority}, forcing new election`, inst.name)
+  forceAdvert(ctx, inst)
+}
+
+/** At most one out-of-turn advert per Advertisement_Interval. */
+function mayForceAdvert(inst: InstanceState, now: number): boolean {
+  return inst.forcedAdvertAt === undefined || now - inst.forcedAdvertAt >= inst.config.advertIntervalMs
+}
+
+/** Advertise now and restart the Adver_Timer from now. */
+function forceAdvert(ctx: StepContext, inst: InstanceState): void {
+  inst.forcedAdvertAt = ctx.now
   sendAdvert(ctx, inst)
-  inst.adverTimerAt = now + cfg.advertIntervalMs
+  inst.adverTimerAt = ctx.now + inst.config.advertIntervalMs
 }
 
 /** Handle one advert routed to `inst`. Drops are counted and logged, never silent. */
@@ -137,7 +168,7 @@ export function receiveAdvert(ctx: StepContext, inst: InstanceState, source: str
     log(ctx, 'debug', `ignoring advert from ${source} in ${inst.state} state`, inst.name)
     return
   }
-  if (source === primaryAddress(inst, ctx.router)) {
+  if (source === sourceAddress(inst, ctx.router)) {
     inst.stats.dropped.ownAdvert = (inst.stats.dropped.ownAdvert ?? 0) + 1
     log(ctx, 'debug', `dropping our own advert from ${source}`, inst.name)
     return

@@ -11,7 +11,7 @@ import type { InstanceState, RouterOptions, RouterState, StepContext } from './s
 import { log } from './state.js'
 import { allVips, refreshHealth, sendAdvert, syncTimer } from './instance.js'
 import { createRouter } from './router.js'
-import { applyHealth, startInstance } from './sync-group.js'
+import { applyHealth, startInstance } from './decide.js'
 import { sendGarps } from './transition.js'
 
 function vipKey(v: VipEntry): string {

@@ -43,9 +43,16 @@ export interface InstanceState {
   effectivePriority: number
   /** RFC 9568 6.1 Master_Adver_Interval, ms; a v3 backup learns it from the master. */
   masterAdverIntervalMs: number
-  /** Source address of the master we last accepted an advert from (or ours as master). */
+  /** Source address of the master we last accepted an advert from (ours, `sourceAddress`, as master). */
   masterAddress?: string
   masterPriority?: number
+  /**
+   * A BACKUP whose Master_Down_Timer expired while its sync group held it back
+   * (keepalived's wantstate MASTER); cleared by an accepted advert or a transition.
+   */
+  wantsMaster: boolean
+  /** When this MASTER last answered a lower-priority advert at once (rate limit, receive.ts). */
+  forcedAdvertAt?: number
   /** Set by the tracks / interface / address / ioFailed; recomputed on every change. */
   ownFault: boolean
   /** Why the instance is (or would be) in FAULT, for logs and describe. */

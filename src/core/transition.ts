@@ -1,12 +1,16 @@
 /**
- * The one transition function of an instance, with a handler per entered state
- * (FRR's vrrp_change_state_handlers[], etcd's becomeLeader()).
+ * The one transition function, `transition()`, with a handler per entered state
+ * (FRR's vrrp_change_state_handlers[], etcd's becomeLeader()) and the sync
+ * group's fan-out (keepalived vrrp_sync_master / _backup / _fault). Which state
+ * an instance should be in is decided in decide.ts; this module only carries a
+ * decision out.
  */
 import type { VipEntry } from '../config/model.js'
 import type { VrrpState } from './types.js'
-import type { InstanceState, StepContext } from './state.js'
+import type { GroupState, InstanceState, StepContext } from './state.js'
 import { log } from './state.js'
-import { allVips, clearTimers, masterDownFor, primaryAddress, sendAdvert, syncTimer } from './instance.js'
+import { allVips, clearTimers, masterDownFor, sendAdvert, sourceAddress, syncTimer } from './instance.js'
+import { groupOf } from './sync-group.js'
 
 /**
  * One `sendGarp` action per (dev, family) of the instance's VIPs, with
@@ -49,14 +53,17 @@ function enterMaster(ctx: StepContext, inst: InstanceState): void {
     sendGarps(ctx, inst, cfg.garp.masterRepeat, vips)
   }
   inst.masterAdverIntervalMs = cfg.advertIntervalMs
-  inst.masterAddress = primaryAddress(inst, ctx.router)
+  inst.masterAddress = sourceAddress(inst, ctx.router)
   inst.masterPriority = inst.effectivePriority
   inst.adverTimerAt = now + cfg.advertIntervalMs
   if (cfg.garp.masterDelayMs > 0 && vips.length > 0) inst.garpBurstAt = now + cfg.garp.masterDelayMs
   if (cfg.garp.masterRefreshMs > 0 && vips.length > 0) inst.garpRefreshAt = now + cfg.garp.masterRefreshMs
 }
 
-/** Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown), then drop the VIPs. */
+/**
+ * Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown; for FAULT, keepalived's
+ * vrrp_state_leave_master), then drop the VIPs.
+ */
 function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean): void {
   if (sendPriorityZero) sendAdvert(ctx, inst, 0)
   const vips = allVips(inst.config)
@@ -110,9 +117,9 @@ function entryMessage(from: VrrpState, to: VrrpState): string {
 /**
  * Move one instance to `to` (no-op when already there): log in keepalived's
  * words, run the entry handler, count, emit stateChanged and runNotify, re-arm
- * the timer. Sync groups are handled by the caller (sync-group.ts).
+ * the timer. The sync group is not touched (see `transition`).
  */
-export function changeState(ctx: StepContext, inst: InstanceState, to: VrrpState, reason: string): void {
+function enter(ctx: StepContext, inst: InstanceState, to: VrrpState, reason: string): void {
   const from = inst.state
   if (from === to) return
   log(ctx, 'info', entryMessage(from, to), inst.name)
@@ -136,6 +143,7 @@ export function changeState(ctx: StepContext, inst: InstanceState, to: VrrpState
     }
   }
   inst.state = to
+  inst.wantsMaster = false
   ctx.actions.push({ type: 'stateChanged', instance: inst.name, from, to, priority: inst.effectivePriority, reason })
   ctx.actions.push({
     type: 'runNotify',
@@ -144,4 +152,47 @@ export function changeState(ctx: StepContext, inst: InstanceState, to: VrrpState
     priority: inst.effectivePriority,
   })
   syncTimer(ctx, inst)
+}
+
+/** Bring the other members along (keepalived vrrp_sync_master / _backup / _fault) and notify for the group. */
+function syncMembers(ctx: StepContext, group: GroupState, to: VrrpState, origin: InstanceState): void {
+  for (const m of group.members) {
+    const other = ctx.router.instances.get(m)
+    if (!other || other === origin) continue
+    const why = `sync group ${group.name}`
+    switch (to) {
+      case 'MASTER':
+        if (other.state === 'BACKUP') enter(ctx, other, 'MASTER', why)
+        break
+      case 'BACKUP':
+        if (other.state === 'MASTER') enter(ctx, other, 'BACKUP', why)
+        break
+      case 'FAULT':
+        if (other.state === 'MASTER' || other.state === 'BACKUP') enter(ctx, other, 'FAULT', why)
+        break
+      case 'INIT':
+        // Shutdown stops every instance itself; the group's STOP notify is the caller's.
+        break
+      default: {
+        const never: never = to
+        throw new Error(`unknown state ${String(never)}`)
+      }
+    }
+  }
+  if (to !== 'INIT' && group.state !== to) {
+    group.state = to
+    log(ctx, 'info', `VRRP_Group(${group.name}) Syncing instances to ${to} state`)
+    ctx.actions.push({ type: 'runNotify', owner: { kind: 'GROUP', name: group.name }, state: to, priority: origin.effectivePriority })
+  }
+}
+
+/**
+ * The one transition function: move `inst` to `to` and its sync group with it.
+ * Callers decide (decide.ts, receive.ts); this carries the decision out.
+ */
+export function transition(ctx: StepContext, inst: InstanceState, to: VrrpState, reason: string): void {
+  if (inst.state === to) return
+  enter(ctx, inst, to, reason)
+  const group = groupOf(ctx, inst)
+  if (group) syncMembers(ctx, group, to, inst)
 }

@@ -17,9 +17,9 @@ export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT'
 export type TrackKind = 'script' | 'interface' | 'file'
 
 export type Event =
-  /** Bring every instance up (RFC 6.4.1 Startup). */
+  /** Bring every instance up (RFC 3768 6.4.1 Startup). */
   | { type: 'startup' }
-  /** Stop every instance (RFC 6.4.1 Shutdown): masters send priority 0 and release. */
+  /** Stop every instance (RFC 3768 6.4.2 / 6.4.3 Shutdown): masters send priority 0 and release. */
   | { type: 'shutdown' }
   /** An advert that decoded cleanly, from `source`, on `interface`. */
   | { type: 'advertReceived'; interface: string; source: string; advert: Advert }

@@ -4,9 +4,13 @@
  * view (state, priority, master, counters) without signals or file races.
  */
 import { createServer, createConnection, type Server } from 'node:net'
-import { mkdirSync, unlinkSync, chmodSync } from 'node:fs'
+import { unlinkSync, chmodSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Logger } from '../log.js'
+import { checkEntry, ensureDirectory } from '../io/safe-file.js'
+
+/** Only root (and vrrpd's own user) may ask: rw------- */
+export const CONTROL_SOCKET_MODE = 0o600
 
 /** The status socket lives beside the pid file: /run/vrrpd/vrrpd.pid -> /run/vrrpd/vrrpd.sock. */
 export function controlSocketPath(pidFile: string | undefined): string {
@@ -22,11 +26,10 @@ export interface ControlServer {
 }
 
 export async function startControlSocket(path: string, status: () => unknown, log: Logger): Promise<ControlServer> {
-  mkdirSync(dirname(path), { recursive: true })
-  try {
-    unlinkSync(path) // a socket file left by a crash; the pid file already proved nobody else runs
-  } catch {
-    // none
+  // Throws UnsafePathError (the caller logs it) for a planted link, a foreign file or an unsafe directory.
+  ensureDirectory(dirname(path), 'the control socket')
+  if (checkEntry(path, 'socket', 'control socket')) {
+    unlinkSync(path) // our socket left by a crash; the pid file already proved nobody else runs
   }
   const server: Server = createServer((conn) => {
     try {
@@ -38,12 +41,18 @@ export async function startControlSocket(path: string, status: () => unknown, lo
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(path, () => {
-      server.off('error', reject)
-      resolve()
-    })
+    // bind(2) creates the socket file with the umask's mode: make it 0600 from the start.
+    const umask = process.umask(0o177)
+    try {
+      server.listen(path, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    } finally {
+      process.umask(umask)
+    }
   })
-  chmodSync(path, 0o600)
+  chmodSync(path, CONTROL_SOCKET_MODE)
   server.unref()
   return {
     path,

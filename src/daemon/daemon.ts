@@ -8,6 +8,14 @@
  * - per instance, VIP changes and GARP bursts run in action order on one promise
  *   chain (GARPs go out after the VIPs are on the interface);
  * - notify scripts run in order per instance / group (the NotifyRunner's keys).
+ *
+ * An exception inside a core step is fatal (see `failed`): the core updates its
+ * records in place, so a step that throws half-way leaves a state whose actions
+ * were never carried out (MASTER without its VIPs, say). The daemon sends
+ * priority 0 for the instances whose VIPs it holds, removes every configured
+ * VIP, ignores all further events and lets run.ts exit with 70 (keepalived's
+ * KEEPALIVED_EXIT_PROGRAM_ERROR), so that systemd (Restart=on-failure) starts a
+ * clean process. See docs/architecture.md, "A step that throws".
  */
 import type { Config, VrrpInstance, NotifyScripts } from '../config/model.js'
 import { createRouter, describeRouter, reloadRouter, stepRouter, type RouterState } from '../core/index.js'
@@ -29,9 +37,14 @@ import { splitCommandLine } from '../config/index.js'
 import { encodeAdvert } from '../protocol/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
+import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
+import { coreLineKind, dropKind } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
 import { receivePacket } from './receive.js'
 import { VipWorker } from './vip-worker.js'
+import { RouteWorker } from './route-worker.js'
+import { StaticEntries } from './static-entries.js'
+import type { RouteManager } from '../io/netlink-routes.js'
 import { Trackers } from './trackers.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
@@ -41,6 +54,10 @@ export interface DaemonPorts {
   links: Links
   addresses: AddressManager
   garp: GarpSender
+  /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
+  na?: GarpSender
+  /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
+  routes?: RouteManager
   notify: NotifyRunner
   createScriptTracker(): ScriptTracker
   createFileTracker(): FileTracker
@@ -53,10 +70,12 @@ export interface DaemonPorts {
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
 const TRANSPORT_LINGER_MS = 200
-/** At most one log line per drop reason and source in this window. */
+/** Packet-caused log lines: the first of a kind, then one summary per kind and window. */
 const DROP_LOG_WINDOW_MS = 10_000
 /** Notify scripts get this long at shutdown before vrrpd exits anyway. */
 const NOTIFY_DRAIN_MS = 10_000
+/** The exit code after an internal error (keepalived's KEEPALIVED_EXIT_PROGRAM_ERROR, EX_SOFTWARE). */
+export const EXIT_INTERNAL_ERROR = 70
 
 export class Daemon {
   #config: Config
@@ -73,12 +92,26 @@ export class Daemon {
   /** The primary address last given to the core, per interface and family. */
   readonly #reported = new Map<string, string | undefined>()
   readonly #vipWork: VipWorker
+  readonly #routeWork: RouteWorker | undefined
+  readonly #static: StaticEntries
   readonly #queue: Event[] = []
   #dispatching = false
   readonly #trackers: Trackers
   readonly drops = new DropCounters()
   readonly #dropLog = new RateLimiter(DROP_LOG_WINDOW_MS)
+  readonly #floodGate = new FloodGate({ windowMs: DROP_LOG_WINDOW_MS })
+  #floodTimer: ReturnType<Clock['setTimer']> | undefined
   readonly #startedAtIso = new Date().toISOString()
+  /** The VIPs each instance holds per the VIP actions carried out, whatever the core says now. */
+  readonly #holding = new Map<string, Set<string>>()
+  /** The error of a step that threw; from then on every event is ignored. */
+  #failure: Error | undefined
+  #announceFailure!: (err: Error) => void
+  /**
+   * Settles when a core step threw, once the VIPs are released: the process
+   * must then stop (run.ts) and exit with EXIT_INTERNAL_ERROR.
+   */
+  readonly failed: Promise<Error> = new Promise((resolve) => (this.#announceFailure = resolve))
 
   constructor(
     config: Config,
@@ -92,12 +125,15 @@ export class Daemon {
     this.#vipWork = new VipWorker({
       addresses: ports.addresses,
       garp: ports.garp,
+      ...(ports.na ? { na: ports.na } : {}),
       iface: (name) => this.#ifaces.get(name),
       log,
       limiter: this.#dropLog,
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
     })
+    this.#static = new StaticEntries({ addresses: ports.addresses, ...(ports.routes ? { routes: ports.routes } : {}), log })
+    this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
   }
 
   get config(): Config {
@@ -120,6 +156,7 @@ export class Daemon {
   async start(): Promise<void> {
     await this.#refreshInterfaces(referencedInterfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
+    await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
     this.#watch(referencedInterfaces(this.#config))
@@ -131,14 +168,19 @@ export class Daemon {
   async stop(): Promise<void> {
     this.dispatch({ type: 'shutdown' })
     await this.#vipWork.settle()
+    await this.#routeWork?.settle()
+    await this.#static.stop()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
     this.#timers.cancelAll()
+    this.#endFloodWindow(false)
     await sleep(TRANSPORT_LINGER_MS)
     for (const t of this.#transports.values()) t.close()
     this.#transports.clear()
     this.ports.garp.close()
+    this.ports.na?.close()
+    this.ports.routes?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
@@ -153,10 +195,12 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
     await this.#trackers.stop()
     this.#trackers.start(config)
     await this.#vipWork.settle()
+    await this.#static.reload(config)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -170,23 +214,64 @@ export class Daemon {
     }, TRANSPORT_LINGER_MS).unref()
   }
 
+  /** Masters that stay masters across a reload get their changed virtual routes/rules. */
+  #reconcileRoutes(old: Config, config: Config): void {
+    if (!this.#routeWork || !this.#router) return
+    const before = new Map(old.instances.map((i) => [i.name, i]))
+    const masters = new Set(describeRouter(this.#router).instances.filter((i) => i.state === 'MASTER').map((i) => i.name))
+    for (const inst of config.instances) {
+      const prev = before.get(inst.name)
+      if (prev && masters.has(inst.name)) this.#routeWork.reconcile(inst.name, prev, inst)
+    }
+  }
+
   /** Feeds one event to the core and carries out what it asks. Never throws. */
   dispatch(event: Event): void {
+    if (this.#failure) return
     this.#queue.push(event)
     if (this.#dispatching || !this.#router) return
     this.#dispatching = true
+    let current: Event | undefined
     try {
-      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
-        const { router, actions } = stepRouter(this.#router!, e, this.ports.clock.now())
+      for (current = this.#queue.shift(); current; current = this.#queue.shift()) {
+        const { router, actions } = stepRouter(this.#router!, current, this.ports.clock.now())
         this.#router = router
-        this.#execute(actions)
+        this.#execute(current.type === 'advertReceived' ? this.#gateAdvertLines(current.source, actions) : actions)
       }
     } catch (err) {
-      // A bug in our own code must not take the VIP down with the process.
-      this.log.error({ err }, `internal error while handling ${event.type}`)
+      this.#fail(err instanceof Error ? err : new Error(String(err)), current?.type ?? event.type)
     } finally {
       this.#dispatching = false
     }
+  }
+
+  /**
+   * A step threw: its changes may be half-applied and its actions are lost, so
+   * the core can no longer be trusted. Release what a clean stop would release,
+   * from what the daemon itself carried out (priority 0 for each instance that
+   * holds VIPs, every configured VIP removed, timers off), then announce
+   * the failure.
+   */
+  #fail(err: Error, during: string): void {
+    this.#failure = err
+    this.#queue.length = 0
+    this.#timers.cancelAll()
+    this.log.fatal({ err }, `internal error while handling ${during}: ${err.message} - releasing VIPs and exiting (code ${EXIT_INTERNAL_ERROR}) so that a clean vrrpd takes over`)
+    for (const inst of this.#config.instances) {
+      try {
+        // The advert template is built once per instance and never changed by a step.
+        const template = this.#router?.instances.get(inst.name)?.advertTemplate
+        if (template && (this.#holding.get(inst.name)?.size ?? 0) > 0) this.#sendAdvert({ type: 'sendAdvert', instance: inst.name, advert: { ...template, priority: 0 } })
+      } catch (sendErr) {
+        this.log.error({ err: sendErr }, `(${inst.name}) cannot send priority 0 while failing`)
+      }
+      const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded]
+      if (vips.length > 0) this.#vipWork.remove(inst.name, vips)
+    }
+    void this.#vipWork.settle().then(
+      () => this.#announceFailure(err),
+      () => this.#announceFailure(err),
+    )
   }
 
   #execute(actions: Action[]): void {
@@ -207,15 +292,21 @@ export class Daemon {
         return this.#timers.arm(action.instance, action.at)
       case 'cancelTimer':
         return this.#timers.cancel(action.instance)
-      case 'addVips':
+      case 'addVips': {
+        const held = this.#holding.get(action.instance) ?? new Set<string>()
+        for (const v of action.vips) held.add(`${v.address}/${v.prefixLength}@${v.dev}`)
+        this.#holding.set(action.instance, held)
         return this.#vipWork.add(action.instance, action.vips)
+      }
       case 'removeVips':
+        for (const v of action.vips) this.#holding.get(action.instance)?.delete(`${v.address}/${v.prefixLength}@${v.dev}`)
         return this.#vipWork.remove(action.instance, action.vips)
       case 'sendGarp':
         return this.#vipWork.garp(action.instance, action.vips, action.repeat, action.intervalMs)
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
+        this.#routeWork?.stateChanged(action.instance, action.from, action.to)
         return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
         const logger = action.instance ? this.log.child({ instance: action.instance }) : this.log
@@ -226,6 +317,39 @@ export class Daemon {
         const never: never = action
         throw new Error(`unknown action ${JSON.stringify(never)}`)
       }
+    }
+  }
+
+  /**
+   * A step caused by a received advert that changed no state: its log lines
+   * ("CONFIG MISMATCH ...", "received lower priority ...") are packet-caused and
+   * go through the flood gate, so spoofed sources cannot write a line each.
+   * Debug lines are left alone (opt-in), and so is every line of a step that
+   * changed state (people grep for those).
+   */
+  #gateAdvertLines(source: string, actions: Action[]): Action[] {
+    if (actions.some((a) => a.type === 'stateChanged')) return actions
+    return actions.filter((a) => a.type !== 'log' || a.level === 'debug' || this.#admit(coreLineKind(a.instance, a.message), source))
+  }
+
+  #admit(kind: FloodKind, source: string): boolean {
+    const now = this.#floodGate.admit(kind, source)
+    this.#floodTimer ??= this.ports.clock.setTimer(this.ports.clock.now() + DROP_LOG_WINDOW_MS, () => this.#endFloodWindow(true))
+    return now
+  }
+
+  /** Logs the window's summaries; keeps the window going while packets of a kind keep coming. */
+  #endFloodWindow(rearm: boolean): void {
+    if (this.#floodTimer) this.ports.clock.clearTimer(this.#floodTimer)
+    this.#floodTimer = undefined
+    const summaries = this.#floodGate.endWindow()
+    for (const s of summaries) {
+      const line = renderSummary(s, DROP_LOG_WINDOW_MS, s.kind.key.startsWith('log:') ? 'suppressed' : 'dropped')
+      if (s.kind.instance) this.log.child({ instance: s.kind.instance }).warn(line)
+      else this.log.warn(line)
+    }
+    if (rearm && this.#floodGate.trackedKinds > 0) {
+      this.#floodTimer = this.ports.clock.setTimer(this.ports.clock.now() + DROP_LOG_WINDOW_MS, () => this.#endFloodWindow(true))
     }
   }
 
@@ -276,11 +400,9 @@ export class Daemon {
     if (outcome.ok) return this.dispatch(outcome.event)
     if (outcome.reason === 'ownAdvert') return
     this.drops.count(outcome.reason, outcome.instance)
-    const suppressed = this.#dropLog.allow(`${outcome.reason}:${packet.source}`, this.ports.clock.now())
-    if (suppressed === undefined) return
+    if (!this.#admit(dropKind(outcome, packet), packet.source)) return
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
-    const more = suppressed > 0 ? ` (${suppressed} more like it since the last report)` : ''
-    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}${more}`)
+    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`)
   }
 
   #index(config: Config): void {

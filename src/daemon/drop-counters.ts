@@ -44,6 +44,8 @@ export function sumDrops(a: DropCounts, b: DropCounts): DropCounts {
  */
 export class RateLimiter {
   readonly #last = new Map<string, { at: number; suppressed: number }>()
+  /** Keys are meant to be few (instances, devices); past this many, expired ones are forgotten. */
+  static readonly MAX_KEYS = 1024
   constructor(readonly windowMs: number) {}
 
   /** Returns the number of suppressed lines to report when this one may be logged, else undefined. */
@@ -54,7 +56,18 @@ export class RateLimiter {
       return undefined
     }
     const suppressed = entry?.suppressed ?? 0
+    if (!entry && this.#last.size >= RateLimiter.MAX_KEYS) this.#forgetExpired(now)
     this.#last.set(key, { at: now, suppressed: 0 })
     return suppressed
+  }
+
+  get size(): number {
+    return this.#last.size
+  }
+
+  /** Memory stays bounded even if a caller keys by something an attacker controls. */
+  #forgetExpired(now: number): void {
+    for (const [key, e] of this.#last) if (now - e.at >= this.windowMs) this.#last.delete(key)
+    if (this.#last.size >= RateLimiter.MAX_KEYS) this.#last.clear()
   }
 }

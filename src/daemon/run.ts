@@ -10,7 +10,9 @@ import { createLinks } from '../io/links.js'
 import { createAddressManager } from '../io/address-manager.js'
 import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
-import { openAdvertTransport } from '../io/advert-transport.js'
+import { createNaSender } from '../io/na-sender.js'
+import { createRouteManager } from '../io/netlink-routes.js'
+import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
 import { createNotifyRunner } from '../io/notify-runner.js'
@@ -18,7 +20,7 @@ import { openNotifyFifo, type NotifyFifo } from '../io/notify-fifo.js'
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
 import { procLogFrom, type ProcLog } from '../io/proc-log.js'
 import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
-import { Daemon, type DaemonPorts } from './daemon.js'
+import { Daemon, EXIT_INTERNAL_ERROR, type DaemonPorts } from './daemon.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
@@ -73,8 +75,9 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     return 1
   }
 
-  // A bug of ours must not drop the VIP by killing the process: log it loudly and
-  // keep serving (the core's state is only changed by complete steps).
+  // A bug of ours outside a core step (in an I/O callback) loses at most that one
+  // action; the core's state is intact, so log it loudly and keep serving. A step
+  // that throws is another matter: see Daemon.failed below.
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (uncaught exception); vrrpd keeps running'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'internal error (unhandled rejection); vrrpd keeps running'))
 
@@ -134,6 +137,24 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         resolve(0)
       })
     }
+    // A core step threw: the daemon has released its VIPs; close down and exit
+    // non-zero so that systemd (Restart=on-failure) starts a clean process.
+    void daemon.failed.then(() => {
+      if (stopping) return
+      stopping = true
+      announceStates = false
+      systemd.stopping()
+      serial(async () => {
+        await metrics?.close()
+        await daemon.stop()
+        await ports.closeFifo()
+        await control?.close()
+        releasePidFile(pidFile)
+        log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)
+        systemd.close()
+        resolve(EXIT_INTERNAL_ERROR)
+      })
+    })
     process.on('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGINT', () => stop('SIGINT'))
     process.on('SIGHUP', () => {
@@ -197,6 +218,8 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     links: createLinks({ log }),
     addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
     garp: createGarpSender({ log }),
+    na: createNaSender({ log }),
+    routes: createRouteManager({ log }),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: () =>
       createScriptTracker({
@@ -205,7 +228,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
         log: procLog,
       }),
     createFileTracker: () => createFileTracker(),
-    openTransport: (opts) => openAdvertTransport({ ...opts, log }),
+    openTransport: (opts) => openTransportFor({ ...opts, log }),
     ...(fifoWriter ? { notifyFifo: (kind, name, state, priority) => fifoWriter.write(kind, name, state, priority) } : {}),
     closeFifo: async () => fifoWriter?.close(),
   }

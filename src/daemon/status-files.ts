@@ -3,7 +3,7 @@
  * SIGUSR2 writes keepalived.stats, in $TMPDIR or /tmp, so scripts and habits built
  * around keepalived keep working. The same view answers `vrrpd status`.
  */
-import { writeFileSync, renameSync } from 'node:fs'
+import { writeFileSafely } from '../io/safe-file.js'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { InstanceView, RouterView } from '../core/index.js'
@@ -21,6 +21,9 @@ export interface StatusView {
 
 export type StatusKind = 'data' | 'stats' | 'json'
 
+/** keepalived's dump mode: rw------- */
+export const STATUS_FILE_MODE = 0o600
+
 const FILE_NAMES: Record<StatusKind, string> = {
   data: 'keepalived.data',
   stats: 'keepalived.stats',
@@ -31,9 +34,9 @@ const FILE_NAMES: Record<StatusKind, string> = {
 export function writeStatusFile(kind: StatusKind, view: StatusView, dir = process.env.TMPDIR || tmpdir()): string {
   const path = join(dir, FILE_NAMES[kind])
   const text = kind === 'data' ? renderData(view) : kind === 'stats' ? renderStats(view) : `${JSON.stringify(view, null, 2)}\n`
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, text)
-  renameSync(tmp, path)
+  // 0600, as keepalived's dumps (fopen_safe with its default umask 0177): counters and
+  // topology are not for other users, and a planted link or temporary is refused.
+  writeFileSafely(path, text, STATUS_FILE_MODE, `${kind} dump`)
   return path
 }
 

@@ -12,6 +12,8 @@ import type { RateLimiter } from './drop-counters.js'
 export interface VipWorkerDeps {
   addresses: AddressManager
   garp: GarpSender
+  /** Unsolicited neighbour adverts for IPv6 VIPs (none: IPv6 VIPs are not announced). */
+  na?: GarpSender
   /** The interface a VIP lives on (index and MAC for the GARP frame). */
   iface(name: string): InterfaceInfo | undefined
   log: Logger
@@ -58,18 +60,23 @@ export class VipWorker {
     }
     if (failures.length === 0) return
     this.deps.log.error({ instance }, `(${instance}) cannot ${op} VIPs: ${failures.join('; ')}`)
+    // One bad VIP is one bad VIP: keepalived (netlink_iplist) logs it and keeps
+    // the others and its state. Only an add that placed none of them tells the core
+    // (FAULT: a master holding none of its addresses would only keep the backup out).
+    if (op === 'add' && failures.length < vips.length) return
     this.deps.onFailure(instance, op === 'add' ? 'addVips' : 'removeVips', failures.join('; '))
   }
 
   async #sendGarps(vips: VipEntry[], repeat: number, intervalMs: number): Promise<void> {
     for (let round = 0; round < repeat; round++) {
       for (const vip of vips) {
-        if (vip.family !== 4) continue // unsolicited NA for IPv6 VIPs: not sent yet (docs/configuration.md)
+        const sender = vip.family === 4 ? this.deps.garp : this.deps.na
         const iface = this.deps.iface(vip.dev)
-        if (!iface) continue
-        const sent = this.deps.garp.send(iface, vip.address)
+        if (!iface || !sender) continue
+        const sent = sender.send(iface, vip.address)
+        const what = vip.family === 4 ? 'gratuitous ARP' : 'unsolicited neighbour advert'
         if (!sent.ok && this.deps.limiter.allow(`garp:${vip.dev}`, this.deps.now()) !== undefined) {
-          this.deps.log.warn(`cannot send gratuitous ARP on ${vip.dev} for ${vip.address}: ${sent.error}`)
+          this.deps.log.warn(`cannot send ${what} on ${vip.dev} for ${vip.address}: ${sent.error}`)
         }
         if (intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }

@@ -1,8 +1,9 @@
 /**
  * libc through koffi, for the system calls Node does not offer: an AF_PACKET
- * socket for gratuitous ARP (garp-sender.ts) and an AF_NETLINK socket for VIPs
- * (netlink-addresses.ts), and an AF_UNIX datagram socket for systemd's
- * notify protocol (unix-datagram.ts). Loaded once per process; when it cannot be loaded (no
+ * socket for gratuitous ARP (garp-sender.ts), an AF_NETLINK socket for VIPs
+ * (netlink-addresses.ts), an AF_UNIX datagram socket for systemd's notify
+ * protocol (unix-datagram.ts) and the IPv6 VRRP socket with recvmsg/sendmsg
+ * (ipv6-transport.ts). Loaded once per process; when it cannot be loaded (no
  * koffi build for this platform) the Error says why and callers fall back or
  * report it.
  */
@@ -22,6 +23,32 @@ export interface Libc {
   if_nametoindex(name: string): number
   strerror(errnum: number): string
   errno(): number
+  /** recvmsg(2); `msg` is a {@link MsgHdr} whose pointer fields are Buffers the kernel fills. */
+  recvmsg(fd: number, msg: MsgHdr, flags: number): number | bigint
+  sendmsg(fd: number, msg: MsgHdr, flags: number): number | bigint
+  /** poll(2) over `nfds` struct pollfd in `fds` (8 bytes each); use `.async` off the event loop. */
+  poll: PollFn
+  eventfd(initval: number, flags: number): number
+  read(fd: number, buf: Buffer, len: number): number | bigint
+  write(fd: number, buf: Buffer, len: number): number | bigint
+  /** The address of a Buffer's memory, for struct iovec (stable: Buffer memory never moves). */
+  address(buf: Buffer): bigint
+}
+
+/** struct msghdr with Buffers for its pointers; recvmsg writes back the lengths and flags. */
+export interface MsgHdr {
+  msg_name: Buffer | null
+  msg_namelen: number
+  msg_iov: Buffer
+  msg_iovlen: number
+  msg_control: Buffer | null
+  msg_controllen: number
+  msg_flags: number
+}
+
+export interface PollFn {
+  (fds: Buffer, nfds: number, timeoutMs: number): number
+  async(fds: Buffer, nfds: number, timeoutMs: number, done: (error: unknown, ready: number) => void): void
 }
 
 let loaded: Libc | Error | undefined
@@ -36,6 +63,15 @@ function load(): Libc | Error {
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
     const lib = koffi.load('libc.so.6')
+    const msghdr = koffi.struct('vrrpd_msghdr', {
+      msg_name: 'void *',
+      msg_namelen: 'uint32_t',
+      msg_iov: 'void *',
+      msg_iovlen: 'size_t',
+      msg_control: 'void *',
+      msg_controllen: 'size_t',
+      msg_flags: 'int',
+    })
     return {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       // Addresses go as bytes (struct sockaddr_ll / sockaddr_nl built in JS) to keep the bindings trivial.
@@ -48,6 +84,14 @@ function load(): Libc | Error {
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),
+      // _Inout_: recvmsg shortens msg_namelen/msg_controllen and sets msg_flags.
+      recvmsg: lib.func('intptr_t recvmsg(int fd, _Inout_ vrrpd_msghdr *msg, int flags)'),
+      sendmsg: lib.func('intptr_t sendmsg(int fd, const vrrpd_msghdr *msg, int flags)'),
+      poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)') as unknown as PollFn,
+      eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+      read: lib.func('intptr_t read(int fd, _Out_ uint8_t *buf, size_t len)'),
+      write: lib.func('intptr_t write(int fd, const uint8_t *buf, size_t len)'),
+      address: (buf) => koffi.address(buf),
     }
   } catch (error) {
     return new Error(`koffi/libc could not be loaded: ${(error as Error).message}`)

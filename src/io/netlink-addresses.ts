@@ -94,6 +94,22 @@ function rtattr(type: number, payload: Buffer): Buffer {
 }
 
 /**
+ * `brd X`, `brd +` or `brd -` as the IFA_BROADCAST bytes. As keepalived
+ * (vrrp_ipaddress.c) and iproute2: `+` sets the host bits of the address, `-`
+ * clears them, and only for prefixes up to /30 (a /31 or /32 has no broadcast:
+ * null, no attribute). undefined: not an address.
+ */
+export function broadcastBytes(brd: string, local: Buffer, prefixLength: number): Buffer | null | undefined {
+  if (brd !== '+' && brd !== '-') return addressToBytes(brd, 4) ?? undefined
+  if (prefixLength > 30) return null
+  const host = prefixLength === 0 ? 0xffffffff : (0xffffffff >>> prefixLength) >>> 0
+  const addr = local.readUInt32BE(0)
+  const out = Buffer.alloc(4)
+  out.writeUInt32BE((brd === '+' ? addr | host : addr & ~host) >>> 0)
+  return out
+}
+
+/**
  * The RTM_NEWADDR (`add`) or RTM_DELADDR (`remove`) message for a VIP, byte
  * for byte what iproute2 sends for the `ip addr add/del` of
  * src/io/address-manager.ts: struct nlmsghdr, struct ifaddrmsg, then IFA_LOCAL,
@@ -120,9 +136,9 @@ export function buildAddressRequest(op: 'add' | 'remove', vip: VipEntry, ifindex
 
   const attrs: Buffer[] = [rtattr(IFA_LOCAL, local)]
   if (op === 'add' && family === 4 && vip.broadcast) {
-    const brd = addressToBytes(vip.broadcast, 4)
-    if (!brd) return { ok: false, error: `"${vip.broadcast}" is not an IPv4 broadcast address` }
-    attrs.push(rtattr(IFA_BROADCAST, brd))
+    const brd = broadcastBytes(vip.broadcast, local, vip.prefixLength)
+    if (brd === undefined) return { ok: false, error: `"${vip.broadcast}" is not an IPv4 broadcast address` }
+    if (brd) attrs.push(rtattr(IFA_BROADCAST, brd))
   }
   if (op === 'add' && family === 4 && vip.label) {
     // IFNAMSIZ 16 including the NUL; the kernel refuses longer labels.

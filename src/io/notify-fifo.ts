@@ -8,8 +8,9 @@
  * daemon. A line that does not fit is dropped (and counted in the log).
  */
 import { execFile } from 'node:child_process'
-import { closeSync, constants, openSync, writeSync } from 'node:fs'
-import { lstat } from 'node:fs/promises'
+import { closeSync, constants, fchownSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { checkDirectory, checkEntry, openFifoNoFollow } from './safe-file.js'
 import { silentProcLog, type ProcLog } from './proc-log.js'
 import { describeResult, runProcess as defaultRun, type RunProcess } from './run-process.js'
 import type { Credentials } from './user-lookup.js'
@@ -52,17 +53,29 @@ export async function openNotifyFifo(
 ): Promise<{ ok: true; fifo: NotifyFifo } | { ok: false; error: string }> {
   const log = opts.log ?? silentProcLog
   const run = opts.runProcess ?? defaultRun
-  const st = await lstat(opts.path).catch(() => undefined)
-  if (st && !st.isFIFO()) return { ok: false, error: `notify FIFO ${opts.path} exists and is not a FIFO` }
-  if (!st) {
-    const made = await mkfifo(opts.path)
-    if (made) return { ok: false, error: `cannot create notify FIFO ${opts.path}: ${made}` }
-  }
+  // Its reader script's user may own a FIFO it made itself; anyone else's is refused.
+  const owners = opts.credentials ? [opts.credentials.uid] : []
   let fd: number
+  let created = false
   try {
-    fd = openSync(opts.path, constants.O_RDWR | constants.O_NONBLOCK)
+    checkDirectory(dirname(opts.path), 'the notify FIFO')
+    if (!checkEntry(opts.path, 'fifo', 'notify FIFO', owners)) {
+      const made = await mkfifo(opts.path)
+      if (made) return { ok: false, error: `cannot create notify FIFO ${opts.path}: ${made}` }
+      created = true
+    }
+    // O_NOFOLLOW and a check of what was opened: no window between the check above and the open.
+    fd = openFifoNoFollow(opts.path, constants.O_RDWR | constants.O_NONBLOCK, 'notify FIFO', owners)
   } catch (e) {
-    return { ok: false, error: `cannot open notify FIFO ${opts.path}: ${(e as Error).message}` }
+    return { ok: false, error: (e as Error).message }
+  }
+  // As keepalived: the FIFO we create belongs to the user its reader script runs as.
+  if (created && opts.credentials) {
+    try {
+      fchownSync(fd, opts.credentials.uid, opts.credentials.gid)
+    } catch (e) {
+      log('warn', `notify FIFO ${opts.path}: cannot give it to uid ${opts.credentials.uid}: ${(e as Error).message}`)
+    }
   }
 
   let closed = false

@@ -28,6 +28,12 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Called with the pid once the child runs. */
   onSpawn?: (pid: number) => void
+  /**
+   * SIGKILL what is left of the process group once the leader exits: a check
+   * script's job ends with it, and children it left behind (`cmd &`) would
+   * otherwise pile up at every interval (issue 12). Not for notify scripts.
+   */
+  killGroupOnExit?: boolean
 }
 
 export interface RunResult {
@@ -115,7 +121,7 @@ export function runProcess(argv: string[], opts: RunOptions): Promise<RunResult>
       clearTimeout(grace)
       opts.signal?.removeEventListener('abort', onAbort)
       // The leader is gone; sweep what it left in its group after we asked it to stop.
-      if (killing) killGroup('SIGKILL')
+      if (killing || opts.killGroupOnExit) killGroup('SIGKILL')
       resolve(result)
     }
 

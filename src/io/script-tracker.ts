@@ -106,6 +106,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
       gid: t.creds?.gid,
       signal: abort.signal,
       killGraceMs: opts.killGraceMs,
+      killGroupOnExit: true,
     })
       .then((r) => outcome(t, r))
       .catch((e) => log('error', `VRRP_Script(${t.script.name}) could not be run: ${(e as Error).message}`))

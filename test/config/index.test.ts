@@ -147,7 +147,8 @@ t.test('macros and conditional lines follow the config id', async (t) => {
 
 t.test('LVS sections are skipped with one warning each and recorded', async (t) => {
   const r = load('lvs.conf')
-  t.same(r.config.ignored.map((x) => [x.keyword, x.at.line]), [['virtual_server_group', 18], ['virtual_server', 22], ['static_routes', 45]])
+  t.same(r.config.ignored.map((x) => [x.keyword, x.at.line]), [['virtual_server_group', 18], ['virtual_server', 22]])
+  t.match(r.config.staticRoutes, [{ destination: '192.168.2.0', prefixLength: 24, via: '192.168.1.100', dev: 'eth0' }], 'static_routes is read (not skipped)')
   t.equal(r.diagnostics.filter((d) => /virtual_server/.test(d.message)).length, 2, 'nested real_server/HTTP_GET blocks give no extra warning')
   t.same(r.config.instances.map((i) => i.name), ['VI_1'])
 })

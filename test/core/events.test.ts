@@ -25,7 +25,7 @@ t.test('startup: BACKUP with the down timer armed; an owner is MASTER at once', 
 })
 
 t.test('startup in FAULT when the interface is down or has no address', (t) => {
-  // RFC 3768 6.4.1 Startup, keepalived FAULT extension (no usable interface)
+  // RFC 3768 6.4.1 Startup; FAULT (not an RFC state): keepalived vrrp_scheduler.c vrrp_init_state
   const down = router()
   down.router.interfacesUp.eth0 = false
   down.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 0)
@@ -109,7 +109,7 @@ t.test('a backup whose priority changes sends nothing', (t) => {
 })
 
 t.test('a weight-0 track failing is FAULT; recovering goes BACKUP (owner: MASTER)', (t) => {
-  // RFC 3768 6.4.1 (owner -> Master on (re)start); keepalived weight 0 -> FAULT
+  // keepalived vrrp_track.c: a weight-0 track failing is FAULT; leaving FAULT an owner goes MASTER (RFC 3768 6.4.1)
   const h = router({ trackScripts: [track('chk0', 0)] })
   h.step({ type: 'startup' }, 0)
   fail(h, 'chk0', 10)
@@ -128,7 +128,7 @@ t.test('a weight-0 track failing is FAULT; recovering goes BACKUP (owner: MASTER
 })
 
 t.test('track_interface follows interfaceChanged for another interface', (t) => {
-  // RFC 3768 5.3.4 Priority, keepalived track_interface weight
+  // keepalived.conf(5) track_interface weight (track weights are not in the RFC)
   const h = new Harness(makeConfig([makeInstance({ trackInterfaces: [track('eth1', -30)] })]), '10.0.0.1', ['eth0', 'eth1'])
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'interfaceChanged', interface: 'eth1', up: false }, 10)
@@ -140,7 +140,7 @@ t.test('track_interface follows interfaceChanged for another interface', (t) => 
 })
 
 t.test('track_file adds value x weight', (t) => {
-  // RFC 3768 5.3.4 Priority, keepalived track_file
+  // keepalived.conf(5) track_file (track weights are not in the RFC)
   const h = router({ trackFiles: [track('prio', 2)] })
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'trackChanged', kind: 'file', name: 'prio', ok: true, value: 15 }, 10)
@@ -151,7 +151,7 @@ t.test('track_file adds value x weight', (t) => {
 })
 
 t.test('addVips failing puts the instance in FAULT; other I/O failures only warn', (t) => {
-  // RFC 3768 6.4.3 (a Master must own the addresses); keepalived FAULT
+  // keepalived: a VIP that cannot be added is FAULT (not in the RFC)
   const h = router()
   h.step({ type: 'startup' }, 0)
   h.fire()
@@ -166,7 +166,7 @@ t.test('addVips failing puts the instance in FAULT; other I/O failures only warn
 })
 
 t.test('the primary address going away is FAULT; a new one recovers', (t) => {
-  // RFC 3768 7.2 (adverts need the primary address as source)
+  // keepalived: no address of the family on the interface is FAULT; RFC 3768 7.2 sends from the primary address
   const h = router()
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'addressChanged', interface: 'eth0', family: 4, address: undefined }, 1)

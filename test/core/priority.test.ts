@@ -9,22 +9,22 @@ const OK = { ok: true, value: 0 }
 const FAILED = { ok: false, value: 0 }
 
 t.test('positive weight is added while OK, not while failed', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived.conf(5) track_script weight
-  // keepalived.conf(5) track_script (effective priority, RFC 3768 5.3.4 Priority)
+  // keepalived.conf(5) track_script weight (track weights are not in the RFC)
+  // keepalived.conf(5) track_script (effective priority)
   t.same(trackEffect(script(10), OK), { delta: 10, fault: false })
   t.same(trackEffect(script(10), FAILED), { delta: 0, fault: false })
   t.end()
 })
 
 t.test('negative weight is added while failed, not while OK', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived.conf(5) track_script weight
+  // keepalived.conf(5) track_script weight (track weights are not in the RFC)
   t.same(trackEffect(script(-20), FAILED), { delta: -20, fault: false })
   t.same(trackEffect(script(-20), OK), { delta: 0, fault: false })
   t.end()
 })
 
 t.test('reverse flips the adjustment', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived.conf(5) weight ... reverse
+  // keepalived.conf(5) weight ... reverse
   t.same(trackEffect(script(10, true), OK), { delta: -10, fault: false }, 'decreased while up')
   t.same(trackEffect(script(-20, true), FAILED), { delta: 20, fault: false }, 'increased while down')
   t.same(trackEffect(script(0, true), OK), { delta: 0, fault: true }, 'weight 0 reverse: FAULT while up')
@@ -33,14 +33,14 @@ t.test('reverse flips the adjustment', (t) => {
 })
 
 t.test('weight 0 failing is FAULT; OK is not', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived weight 0 -> FAULT
+  // keepalived vrrp_track.c: weight 0 -> FAULT
   t.same(trackEffect(script(0), FAILED), { delta: 0, fault: true })
   t.same(trackEffect(script(0), OK), { delta: 0, fault: false })
   t.end()
 })
 
 t.test('track_file: value x weight; weight 0 -> non-zero is FAULT; below -253 is FAULT', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived.conf(5) track_file
+  // keepalived.conf(5) track_file
   t.same(trackEffect(file(2), { ok: true, value: 5 }), { delta: 10, fault: false })
   t.same(trackEffect(file(2, true), { ok: true, value: 5 }), { delta: -10, fault: false })
   t.same(trackEffect(file(0), { ok: true, value: 3 }), { delta: 0, fault: true })
@@ -62,7 +62,7 @@ t.test('effective priority is clamped to 1..254 and 255 is never adjusted', (t) 
 })
 
 t.test('group tracks fail whatever their weight', (t) => {
-  // RFC 3768 5.3.4 Priority; keepalived vrrp_sync_group tracking
+  // keepalived vrrp_sync.c: a sync group's own tracks are FAULT whatever the weight
   t.ok(groupTrackFails(script(-20), FAILED))
   t.notOk(groupTrackFails(script(-20), OK))
   t.ok(groupTrackFails(script(0, true), OK))

@@ -206,28 +206,71 @@ t.test('master receiving a higher priority goes BACKUP', (t) => {
   t.end()
 })
 
-t.test('master: equal priority decides by primary address, as numbers', (t) => {
+t.test('master: equal priority decides by source address, as numbers', (t) => {
   // RFC 3768 6.4.3: "equal ... and the primary IP Address of the sender is greater"
   const h = master({ priority: 100 })
-  rx(h, { priority: 100 }, '10.0.0.10')
+  const actions = rx(h, { priority: 100 }, '10.0.0.10')
   t.equal(h.inst().state, 'BACKUP', '10.0.0.10 > 10.0.0.1')
+  t.ok(messages(actions).includes('(VI_1) Master received advert from 10.0.0.10 with same priority 100 but higher IP address than ours'))
   const l = master({ priority: 100 })
-  const actions = rx(l, { priority: 100 }, '10.0.0.0')
+  const answer = rx(l, { priority: 100 }, '10.0.0.0')
   t.equal(l.inst().state, 'MASTER', 'a lower address does not win')
-  t.equal(ofType(actions, 'sendAdvert').length, 0, 'and gets no answer (no ping-pong between equals)')
+  // keepalived vrrp.c vrrp_state_master_rx: equal priority from a lower address is a lower advert.
+  t.same(ofType(answer, 'sendAdvert').map((a) => a.advert.priority), [100], 'and is answered at once, as a lower priority')
   const same = master({ priority: 100 })
-  t.same(ofType(rx(same, { priority: 100 }, '10.0.0.1'), 'sendAdvert'), [], 'our own address: no answer either')
+  t.same(ofType(rx(same, { priority: 100 }, '10.0.0.1'), 'sendAdvert'), [], 'our own address: dropped as our own advert')
+  t.equal(same.inst().stats.dropped.ownAdvert, 1)
   t.end()
 })
 
-t.test('master receiving a lower priority re-advertises at once', (t) => {
-  // RFC 3768 6.4.3 "Otherwise: Discard" + keepalived's forced election
+t.test('unicast_src_ip / mcast_src_ip is our address in elections, not the primary', (t) => {
+  // keepalived vrrp.c vrrp_saddr_cmp compares the configured source address (the RFC
+  // speaks of the primary address because it has no configured source).
+  for (const over of [{ unicastSrcIp: '10.0.0.200', unicastPeers: [{ address: '10.0.0.2', at: { file: 'test.conf', line: 1 } }] }, { mcastSrcIp: '10.0.0.200' }]) {
+    const h = master({ priority: 100, ...over })
+    t.equal(h.inst().masterAddress, '10.0.0.200', 'masterAddress is where our adverts leave from')
+    rx(h, { priority: 100 }, '10.0.0.2')
+    t.equal(h.inst().state, 'MASTER', '10.0.0.2 < 10.0.0.200 although > the primary 10.0.0.1')
+    rx(h, { priority: 100 }, '10.0.0.201')
+    t.equal(h.inst().state, 'BACKUP', '10.0.0.201 > 10.0.0.200')
+    const own = master({ priority: 100, ...over })
+    rx(own, { priority: 100 }, '10.0.0.200')
+    t.equal(own.inst().stats.dropped.ownAdvert, 1, 'an advert from our source address is our own')
+    t.equal(own.inst().state, 'MASTER')
+  }
+  t.end()
+})
+
+t.test('master receiving a lower priority re-advertises at once, at most once per interval', (t) => {
+  // keepalived vrrp.c vrrp_state_master_rx "forcing new election" (RFC 3768 6.4.3 only says discard);
+  // vrrpd limits it to one per Advertisement_Interval so a flood is not amplified 1:1.
   const h = master({ priority: 100 })
   const actions = rx(h, { priority: 90 }, '10.0.0.2')
   t.equal(h.inst().state, 'MASTER')
-  t.ok(messages(actions).includes('(VI_1) received lower priority (90) advert from 10.0.0.2 - discarding'))
+  t.ok(messages(actions).includes('(VI_1) Received advert from 10.0.0.2 with lower priority 90, ours 100, forcing new election'))
   t.same(ofType(actions, 'sendAdvert').map((a) => a.advert.priority), [100])
-  t.equal(h.inst().adverTimerAt, h.now + 1000)
+  const first = h.now
+  t.equal(h.inst().adverTimerAt, first + 1000)
+  let sent = 0
+  for (let i = 1; i <= 99; i++) sent += ofType(rx(h, { priority: 90 }, `10.0.1.${i}`, first + i * 10), 'sendAdvert').length
+  t.equal(sent, 0, '99 more lower adverts inside the interval: no answer')
+  t.equal(h.inst().adverTimerAt, first + 1000, 'the regular advert is not pushed back by the ignored ones')
+  t.same(ofType(rx(h, { priority: 90 }, '10.0.0.2', first + 1000), 'sendAdvert').length, 1, 'one interval later: answered again')
+  t.end()
+})
+
+t.test('a flood of priority-0 adverts at a master: answered at most once per interval', (t) => {
+  // RFC 3768 6.4.3: priority 0 -> "Send an ADVERTISEMENT"; vrrpd rate-limits it like the forced election
+  const h = master({ priority: 100 })
+  const start = h.now
+  let sent = 0
+  for (let i = 1; i <= 300; i++) {
+    const actions = rx(h, { priority: 0 }, '10.0.0.2', start + i * 10)
+    sent += ofType(actions, 'sendAdvert').length
+    if (h.inst().armedAt !== undefined && h.inst().armedAt! <= h.now) sent += ofType(h.fire(), 'sendAdvert').length
+  }
+  t.equal(h.inst().stats.priZeroRcvd, 300, 'every one counted')
+  t.ok(sent >= 3 && sent <= 6, `3 s of flood: ${sent} adverts (answers plus regular), not 300`)
   t.end()
 })
 
@@ -266,7 +309,7 @@ t.test('owner (255) as master keeps mastership against a 254', (t) => {
 })
 
 t.test('FAULT ignores adverts', (t) => {
-  // RFC 3768 6.4 (only Backup and Master process adverts); keepalived FAULT
+  // RFC 3768 6.4.2 / 6.4.3 (only Backup and Master process adverts); FAULT ignores them as keepalived's
   const h = new Harness(makeConfig([makeInstance()]))
   h.router.interfacesUp.eth0 = false
   h.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, 0)

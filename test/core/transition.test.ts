@@ -74,7 +74,7 @@ t.test('leaving MASTER for BACKUP: VIPs removed, no priority 0', (t) => {
 })
 
 t.test('entering FAULT from MASTER sends priority 0 and removes VIPs; from BACKUP it does not', (t) => {
-  // RFC 3768 6.4.3 (Shutdown applies when leaving MASTER for FAULT, as keepalived)
+  // keepalived vrrp.c vrrp_state_leave_master: MASTER -> FAULT sends priority 0 (FAULT is not in the RFC)
   const h = start()
   h.fire()
   const actions = h.step({ type: 'interfaceChanged', interface: 'eth0', up: false }, h.now + 10)

@@ -152,7 +152,7 @@ t.test('bad packets are dropped, counted by reason and do not change the state',
   await daemon.stop()
 })
 
-t.test('a VIP that cannot be added puts the instance in FAULT, with a clear log line', async (t) => {
+t.test('when no VIP at all can be added the instance goes to FAULT, with a clear log line', async (t) => {
   const { world, daemon, lines } = setup(t)
   world.failAdd = true
   await becomeMaster(world, daemon)
@@ -160,6 +160,19 @@ t.test('a VIP that cannot be added puts the instance in FAULT, with a clear log 
   t.ok(has(lines, '(VI_1) cannot add VIPs: 10.0.0.100/24 dev eth0: RTNETLINK answers: Operation not permitted'))
   t.ok(has(lines, '(VI_1) Entering FAULT STATE'))
   t.equal(daemon.status().instances[0]!.state, 'FAULT')
+  await daemon.stop()
+})
+
+t.test('issue 12: one VIP that cannot be added is one bad VIP: the others are added, it is logged, the instance stays MASTER', async (t) => {
+  const conf = CONF.replace('    10.0.0.100/24\n', '    10.0.0.100/24\n    10.0.0.101/24\n    10.0.0.102/24\n')
+  const { world, daemon, lines } = setup(t, conf)
+  world.failAddresses.add('10.0.0.101')
+  await becomeMaster(world, daemon)
+  await flush()
+  t.ok(has(lines, '(VI_1) cannot add VIPs: 10.0.0.101/24 dev eth0: RTNETLINK answers: Operation not permitted'))
+  t.same([...world.vipsPresent].sort(), ['10.0.0.100/24@eth0', '10.0.0.102/24@eth0'], 'the good VIPs are on the interface')
+  t.equal(daemon.status().instances[0]!.state, 'MASTER', 'as keepalived (netlink_iplist): the state does not change')
+  t.notOk(has(lines, 'Entering FAULT STATE'))
   await daemon.stop()
 })
 
@@ -205,4 +218,48 @@ t.test('without a VRRP socket an instance waits in FAULT instead of becoming a m
   t.equal(daemon.status().instances[0]!.state, 'FAULT')
   t.equal(world.vipsPresent.size, 0, 'no VIP taken')
   await daemon.stop()
+})
+
+t.test('a core step that throws is fatal: priority 0, VIPs released, every later event ignored, `failed` settles', async (t) => {
+  // An injected fault: the real step runs (the router is changed in place: VI_1 goes to
+  // FAULT), then throws, so its actions (priority 0, remove the VIP) are lost, as with a
+  // bug half-way through a step.
+  const core = await import('../../src/core/index.js')
+  const { Daemon: FaultyDaemon, EXIT_INTERNAL_ERROR } = await t.mockImport<typeof import('../../src/daemon/daemon.js')>('../../src/daemon/daemon.js', {
+    '../../src/core/index.js': {
+      ...core,
+      stepRouter: (router: Parameters<typeof core.stepRouter>[0], event: Parameters<typeof core.stepRouter>[1], now: number) => {
+        const result = core.stepRouter(router, event, now)
+        if (event.type === 'interfaceChanged') throw new Error('injected fault')
+        return result
+      },
+    },
+  })
+  const { world, lines } = setup(t)
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
+  writeFileSync(join(dir, 'keepalived.conf'), CONF)
+  const loaded = loadConfig(join(dir, 'keepalived.conf'), { interfaceExists: () => true })
+  const log = createLogger({ format: 'text', level: 'debug', write: (l) => lines.push(l) })
+  const daemon = new FaultyDaemon(loaded.config, world.ports(), log)
+  await becomeMaster(world, daemon)
+  t.equal(world.vipsPresent.size, 1, 'master with its VIP')
+  world.events.length = 0
+  let failedWith: Error | undefined
+  void daemon.failed.then((e) => (failedWith = e))
+  daemon.dispatch({ type: 'interfaceChanged', interface: 'eth0', up: false })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'FAULT', 'the core had moved on (half-applied: its actions were lost)')
+  t.ok(has(lines, 'internal error while handling interfaceChanged: injected fault - releasing VIPs and exiting (code 70)'))
+  t.equal(EXIT_INTERNAL_ERROR, 70, "keepalived's KEEPALIVED_EXIT_PROGRAM_ERROR")
+  t.same(world.events.filter((e) => e.kind === 'send').map((e) => decodeSent(e).priority), [0], 'priority 0, from what the daemon holds, not from the core (which says FAULT)')
+  t.ok(world.events.some((e) => e.kind === 'removeVip' && e.address === '10.0.0.100'))
+  t.equal(world.vipsPresent.size, 0, 'no VIP left behind')
+  t.equal(failedWith?.message, 'injected fault', '`failed` settles once the VIPs are released')
+  world.events.length = 0
+  world.deliver('eth0', { family: 4, source: '10.0.0.2', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.2', 50) })
+  world.advance(10_000)
+  await flush()
+  t.same(world.events.filter((e) => e.kind !== 'fifo'), [], 'nothing more: no advert, no VIP, no notify')
+  await daemon.stop()
+  t.notOk(world.events.some((e) => e.kind === 'send' || e.kind === 'addVip'), 'stopping afterwards sends nothing either')
 })

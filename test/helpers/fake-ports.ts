@@ -24,6 +24,8 @@ export class FakeWorld {
   readonly vipsPresent = new Set<string>()
   readonly transports: { iface: string; listener?: (p: ReceivedPacket) => void }[] = []
   failAdd = false
+  /** Addresses whose add fails (one bad VIP among good ones). */
+  readonly failAddresses = new Set<string>()
   /** openTransport throws this message (no raw socket: not root, unsupported family...). */
   failOpen: string | undefined
   linkListener: ((info: InterfaceInfo | undefined, name: string) => void) | undefined
@@ -82,7 +84,7 @@ export class FakeWorld {
       },
       addresses: {
         add: async (vip) => {
-          if (this.failAdd) return { ok: false, error: 'RTNETLINK answers: Operation not permitted' }
+          if (this.failAdd || this.failAddresses.has(vip.address)) return { ok: false, error: 'RTNETLINK answers: Operation not permitted' }
           this.vipsPresent.add(vipKey(vip))
           this.events.push({ kind: 'addVip', address: vip.address })
           return { ok: true }

@@ -4,12 +4,16 @@
  * `sendAdvert` actions are delivered to every other connected router after
  * `delayMs`; `armTimer` actions become `timerFired` events at their time.
  * Faults: `cut(a)` / `heal(a)` a router's cable (its link stays up, like a
- * broken switch port), `isolate([...], [...])` partitions, `drop(fraction, rng)`.
+ * broken switch port), `cutLink(a, 'eth1')` one of its cables only,
+ * `isolate([...], [...])` partitions, `drop(fraction, rng)`. An advert leaves
+ * from the instance's source address (unicast_src_ip / mcast_src_ip, else the
+ * node's address), as the daemon sends it.
  */
 import type { Config } from '../../src/config/model.js'
 import type { Action, Event } from '../../src/core/types.js'
 import type { RouterState } from '../../src/core/state.js'
 import { createRouter, stepRouter } from '../../src/core/index.js'
+import { sourceAddress } from '../../src/core/instance.js'
 
 /** mulberry32: a small seeded PRNG so randomized runs can be replayed from their seed. */
 export function seededRng(seed: number): () => number {
@@ -48,6 +52,8 @@ export class SimWire {
   private heap: Scheduled[] = []
   private seq = 0
   private cutNodes = new Set<string>()
+  /** `${node}|${interface}` cables cut. */
+  private cutLinks = new Set<string>()
   private partition = new Map<string, number>()
   private dropFraction = 0
   private rng: () => number = () => 1
@@ -97,6 +103,15 @@ export class SimWire {
     this.cutNodes.delete(name)
   }
 
+  /** Cut one cable of a node: nothing sent or received on `iface`; the link stays up. */
+  cutLink(name: string, iface: string): void {
+    this.cutLinks.add(`${name}|${iface}`)
+  }
+
+  healLink(name: string, iface: string): void {
+    this.cutLinks.delete(`${name}|${iface}`)
+  }
+
   /** Split the wire: each list is a partition; unnamed nodes share partition 0. */
   isolate(...groups: string[][]): void {
     this.partition.clear()
@@ -105,6 +120,7 @@ export class SimWire {
 
   healAll(): void {
     this.cutNodes.clear()
+    this.cutLinks.clear()
     this.partition.clear()
     this.dropFraction = 0
   }
@@ -158,13 +174,16 @@ export class SimWire {
       case 'sendAdvert': {
         const inst = node.router.instances.get(action.instance)
         if (!inst) return
+        const iface = inst.config.interface
+        const source = sourceAddress(inst, node.router) ?? node.address
         for (const other of this.nodes.values()) {
           if (other === node || !this.connected(node.name, other.name)) continue
+          if (this.cutLinks.has(`${node.name}|${iface}`) || this.cutLinks.has(`${other.name}|${iface}`)) continue
           if (this.dropFraction > 0 && this.rng() < this.dropFraction) continue
           this.schedule({
             at: this.now + this.delayMs,
             node: other.name,
-            event: { type: 'advertReceived', interface: inst.config.interface, source: node.address, advert: action.advert },
+            event: { type: 'advertReceived', interface: iface, source, advert: action.advert },
           })
         }
         return

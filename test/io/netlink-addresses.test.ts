@@ -42,6 +42,23 @@ if (endianness() === 'LE') {
     if (r.ok) t.equal(r.bytes.toString('hex'), expected)
   })
 
+  t.test('issue 8 item 5: brd + and brd - as keepalived and iproute2 compute them', async (t) => {
+    const brdOf = (broadcast: string, prefixLength: number): string | undefined => {
+      const r = buildAddressRequest('add', { ...vip4, scope: undefined, label: undefined, broadcast, prefixLength }, IFINDEX, SEQ)
+      if (!r.ok) return `error: ${r.error}`
+      // Attributes after the 24-byte header: IFA_LOCAL (8 bytes), then IFA_BROADCAST if any.
+      return r.bytes.readUInt16LE(24 + 8 + 2) === 4 ? [...r.bytes.subarray(24 + 12, 24 + 16)].join('.') : undefined
+    }
+    t.equal(brdOf('+', 24), '10.9.0.255')
+    t.equal(brdOf('-', 24), '10.9.0.0')
+    t.equal(brdOf('+', 20), '10.9.15.255')
+    t.equal(brdOf('+', 30), '10.9.0.103')
+    t.equal(brdOf('+', 31), undefined, 'no broadcast for a /31')
+    t.equal(brdOf('+', 32), undefined, 'nor a /32')
+    t.equal(brdOf('10.9.0.127', 24), '10.9.0.127')
+    t.match(brdOf('bogus', 24), /error: "bogus" is not an IPv4 broadcast address/)
+  })
+
   t.test('an IPv4 loopback VIP without scope gets scope host, as iproute2 gives it', async (t) => {
     const r = buildAddressRequest('add', { address: '127.0.0.2', family: 4, prefixLength: 8, dev: 'lo', at }, 1, 1)
     t.ok(r.ok)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createReadStream, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { createReadStream, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fifoLine, openNotifyFifo } from '../../src/io/notify-fifo.js'
@@ -55,9 +55,18 @@ t.test('an existing FIFO is reused; a regular file is refused', async (t) => {
   if (r.ok) await r.fifo.close()
   const file = join(dir, 'plain')
   writeFileSync(file, '')
-  t.same(await openNotifyFifo({ path: file }), { ok: false, error: `notify FIFO ${file} exists and is not a FIFO` })
+  t.same(await openNotifyFifo({ path: file }), { ok: false, error: `refusing notify FIFO ${file}: it exists and is not a FIFO` })
   const bad = await openNotifyFifo({ path: join(dir, 'no/such/dir/x.fifo') })
-  t.match(bad, { ok: false, error: /cannot create notify FIFO/ })
+  t.match(bad, { ok: false, error: /cannot use directory .*no\/such\/dir for the notify FIFO: ENOENT/ })
+})
+
+t.test('issue 12: a notify FIFO path planted as a symbolic link is refused, its target untouched', async (t) => {
+  const victim = join(dir, 'victim')
+  writeFileSync(victim, 'precious\n')
+  const path = join(dir, 'planted.fifo')
+  symlinkSync(victim, path)
+  t.match(await openNotifyFifo({ path }), { ok: false, error: /refusing notify FIFO .*planted\.fifo: it is a symbolic link/ })
+  t.equal(readFileSync(victim, 'utf8'), 'precious\n')
 })
 
 t.test('the FIFO script gets the path, reads the lines, and is restarted when it exits', async (t) => {

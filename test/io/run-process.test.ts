@@ -1,5 +1,5 @@
 import t from 'tap'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeResult, runProcess, SCRIPT_PATH } from '../../src/io/run-process.js'
@@ -122,4 +122,20 @@ t.test('runs as another user when root', { skip: process.getuid?.() !== 0 && 'ne
   t.ok(existsSync(join(outDir, 'uid')))
   t.equal(readFileSync(join(outDir, 'uid'), 'utf8').trim(), '65534')
   t.equal(readFileSync(join(outDir, 'gid'), 'utf8').trim(), '65534')
+})
+
+t.test('killGroupOnExit: children the leader left behind go with it (a check script leaking `cmd &`)', async (t) => {
+  const marker = String(800_000 + Math.floor(Math.random() * 90_000))
+  const alive = (): number =>
+    readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker)
+      } catch {
+        return false
+      }
+    }).length
+  const r = await runProcess(['/bin/sh', '-c', `/bin/sleep ${marker} & exit 0`], { timeoutMs: 0, killGroupOnExit: true })
+  t.equal(r.exitCode, 0)
+  await new Promise((res) => setTimeout(res, 100))
+  t.equal(alive(), 0, 'the background sleep is gone')
 })

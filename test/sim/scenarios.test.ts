@@ -41,6 +41,22 @@ t.test('equal priorities: the higher primary address wins', (t) => {
   t.end()
 })
 
+t.test('equal priorities with mcast_src_ip / unicast_src_ip: the higher source address wins', (t) => {
+  // keepalived vrrp.c vrrp_saddr_cmp: the configured source address, not the primary
+  const peers = (address: string) => [{ address, at: { file: 'test.conf', line: 1 } }]
+  for (const a of [{ mcastSrcIp: '10.0.0.200' }, { unicastSrcIp: '10.0.0.200', unicastPeers: peers('10.0.0.2') }]) {
+    const wire = pair({ priority: 100, ...a }, { priority: 100, ...('unicastSrcIp' in a ? { unicastPeers: peers('10.0.0.200') } : {}) })
+    wire.startAll()
+    wire.runFor(10_000)
+    t.same(wire.masters(), ['a'], `${Object.keys(a)[0]} 10.0.0.200 > 10.0.0.2 although its primary 10.0.0.1 is lower`)
+    const flips = wire.node('a').history.filter((h) => h.action.type === 'stateChanged').length + wire.node('b').history.filter((h) => h.action.type === 'stateChanged').length
+    wire.runFor(30_000)
+    const later = wire.node('a').history.filter((h) => h.action.type === 'stateChanged').length + wire.node('b').history.filter((h) => h.action.type === 'stateChanged').length
+    t.equal(later, flips, 'and it stays so')
+  }
+  t.end()
+})
+
 t.test('preemption: a higher-priority router joining takes over', (t) => {
   // RFC 3768 6.4.2: preempt on, advert priority lower than ours -> discard, Master_Down_Timer expires
   const wire = pair({ priority: 100 }, { priority: 150 })
@@ -71,18 +87,27 @@ t.test('nopreempt: a higher-priority backup holds off while a master exists', (t
 })
 
 t.test('preempt_delay: the higher-priority backup waits the delay, then preempts', (t) => {
-  // RFC 3768 6.4.2 Preempt_Mode, delayed (keepalived preempt_delay)
+  // keepalived preempt_delay (not in the RFC): lower-priority adverts are accepted for the
+  // delay from the first one heard; then RFC 3768 6.4.2 discards them and Master_Down_Timer runs out.
   const wire = pair({ priority: 100 }, { priority: 150, preemptDelayMs: 5000 })
   wire.inject('a', { type: 'startup' })
   wire.runFor(5000)
   wire.inject('b', { type: 'startup' })
-  const joined = wire.now
-  wire.runFor(7000)
+  wire.runFor(1500)
+  const started = wire.logs('b').find((l) => l.message.includes('preempting in 5000 ms'))
+  t.ok(started, 'the delay starts on the first lower-priority advert')
+  const delayStart = started!.at
+  wire.runUntil(delayStart + 4999)
   t.same(wire.masters(), ['a'], 'still holding inside the delay')
-  wire.runFor(5000)
-  t.same(wire.masters(), ['b'], 'preempted after the delay')
-  const took = addVipTimes(wire, 'b')[0]! - joined
-  t.ok(took >= 5000 && took <= 5000 + 1000 + masterDownIntervalMs(2, 150, 1000) + 5, `took ${took} ms`)
+  // a advertises every second: the last advert accepted arrives at delayStart + 4000.
+  const takeover = delayStart + 4000 + masterDownIntervalMs(2, 150, 1000)
+  wire.runUntil(takeover - 1)
+  t.same(wire.masters(), ['a'], 'still holding until Master_Down_Interval after the last accepted advert')
+  wire.runUntil(takeover)
+  t.equal(wire.states().b, 'MASTER', 'preempted exactly then')
+  t.same(addVipTimes(wire, 'b'), [takeover])
+  wire.runFor(wire.delayMs)
+  t.same(wire.masters(), ['b'])
   t.end()
 })
 
@@ -150,8 +175,7 @@ t.test('split brain: after the partition heals, one master within one advert int
 })
 
 t.test('sync group members move together', (t) => {
-  // RFC 3768 6.4.2 / 6.4.3 per member; keepalived vrrp_sync_group
-  // keepalived vrrp_sync_group: one member FAULT -> every member FAULT
+  // RFC 3768 6.4.2 / 6.4.3 per member; keepalived vrrp_sync.c: one member FAULT -> every member FAULT
   const conf = (prio: number) =>
     makeConfig(
       [
@@ -174,6 +198,44 @@ t.test('sync group members move together', (t) => {
   wire.inject('a', { type: 'interfaceChanged', interface: 'eth1', up: true })
   wire.runFor(10_000)
   t.same([wire.masters('VI_1'), wire.masters('VI_2')], [['a'], ['a']])
+  t.end()
+})
+
+t.test('sync group, one link cut off the LAN with carrier: the backup makes no transition', (t) => {
+  // keepalived vrrp_sync.c vrrp_sync_can_goto_master: a group goes MASTER only when every
+  // member wants to (issue 12: h2 flapped MASTER/BACKUP every Master_Down_Interval)
+  const conf = (prio: number) =>
+    makeConfig(
+      [
+        makeInstance({ name: 'VI_1', priority: prio }),
+        makeInstance({ name: 'VI_2', interface: 'eth1', virtualRouterId: 52, priority: prio, virtualIpAddresses: [vip('10.1.0.100', 'eth1')] }),
+      ],
+      { syncGroups: [makeGroup('G1', ['VI_1', 'VI_2'])] },
+    )
+  const wire = new SimWire()
+  wire.add('h1', '10.0.0.1', conf(100), ['eth0', 'eth1'])
+  wire.add('h2', '10.0.0.2', conf(90), ['eth0', 'eth1'])
+  wire.startAll()
+  wire.runFor(10_000)
+  t.same([wire.masters('VI_1'), wire.masters('VI_2')], [['h1'], ['h1']])
+  const transitions = (n: string) => wire.node(n).history.filter((h) => h.action.type === 'stateChanged').length
+  const before = { h1: transitions('h1'), h2: transitions('h2') }
+  wire.cutLink('h1', 'eth1')
+  const holders = new Set<string>()
+  for (let i = 0; i < 600; i++) {
+    wire.runFor(50)
+    holders.add(wire.masters('VI_1').join(','))
+  }
+  t.same([...holders], ['h1'], 'the eth0 VIP stays on h1 for all 30 s of the cut (no ping lost)')
+  t.equal(transitions('h2'), before.h2, 'h2 makes no transition')
+  t.equal(transitions('h1'), before.h1, 'h1 makes none either')
+  t.ok(wire.logs('h2').some((l) => l.message.includes('is not ready for MASTER - staying BACKUP')), 'h2 says why it holds')
+  wire.healLink('h1', 'eth1')
+  wire.runFor(10_000)
+  t.equal(transitions('h2'), before.h2, 'nothing moves when the link heals')
+  wire.cut('h1')
+  wire.runFor(masterDownIntervalMs(2, 90, 1000) + 10)
+  t.same([wire.states('VI_1').h2, wire.states('VI_2').h2], ['MASTER', 'MASTER'], 'h1 cut off on both links: h2 takes the group within Master_Down_Interval')
   t.end()
 })
 

@@ -1,6 +1,8 @@
 /** `vrrp_instance NAME { ... }`: what each keyword records, before defaults and checks. */
-import type { AuthSettings, GarpSettings, NotifyScripts, SourceRef, UnicastPeer, VipEntry } from '../model.js'
+import type { AuthSettings, GarpSettings, NotifyScripts, RouteEntry, RuleEntry, SourceRef, UnicastPeer, VipEntry } from '../model.js'
 import { parseIp, parseVipBlock } from '../address.js'
+import { parseRoute } from '../route.js'
+import { parseRule } from '../rule.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, arg, flagArg, intArg, needArg, restOfLine, secondsArg, type Handler, type KeywordTable, type ParseContext } from '../values.js'
 import { TRACK_KEYWORDS, type TrackRefDraft } from './track-refs.js'
@@ -24,6 +26,8 @@ export interface InstanceDraft {
   vips: VipEntry[]
   vipsExcluded: VipEntry[]
   virtualRoutes: string[]
+  virtualRouteEntries: RouteEntry[]
+  virtualRules: RuleEntry[]
   trackScripts: TrackRefDraft[]
   trackInterfaces: TrackRefDraft[]
   trackFiles: TrackRefDraft[]
@@ -44,7 +48,7 @@ export interface InstanceDraft {
 
 export function newInstance(name: string, at: SourceRef): InstanceDraft {
   return {
-    name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [],
+    name, at, nopreempt: false, preemptDelayMs: 0, vips: [], vipsExcluded: [], virtualRoutes: [], virtualRouteEntries: [], virtualRules: [],
     trackScripts: [], trackInterfaces: [], trackFiles: [], unicastPeers: [], useVmac: false, garp: {},
     notify: {}, dontTrackPrimary: false, v3ChecksumPseudoHeader: true,
   }
@@ -129,7 +133,7 @@ function unicastPeers(n: Node, d: I, ctx: ParseContext): void {
 export const INSTANCE_IGNORED: readonly string[] = [
   'interfaces', 'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'check_unicast_src',
   'native_ipv6', 'mcast_dst_ip', 'track_src_ip', 'unicast_ttl', 'promote_secondaries', 'linkbeat_use_polling',
-  'virtual_rules', 'debug', 'notify_deleted', 'smtp_alert', 'notify_priority_changes', 'lvs_sync_daemon_interface',
+  'debug', 'notify_deleted', 'smtp_alert', 'notify_priority_changes', 'lvs_sync_daemon_interface',
   'down_timer_adverts', 'garp_extra_if', 'vmac_garp_intvl', 'kernel_rx_buf_size', 'track_process', 'track_bfd',
 ]
 
@@ -188,8 +192,12 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
   virtual_ipaddress_excluded: (n, d, ctx) => {
     d.vipsExcluded = parseVipBlock(n, ctx)
   },
-  virtual_routes: (n, d) => {
+  virtual_routes: (n, d, ctx) => {
     d.virtualRoutes = (n.children ?? []).map((c) => c.text)
+    d.virtualRouteEntries = (n.children ?? []).flatMap((c) => parseRoute([c.keyword, ...c.args.map((a) => a.text)], c.at, ctx) ?? [])
+  },
+  virtual_rules: (n, d, ctx) => {
+    d.virtualRules = (n.children ?? []).flatMap((c) => parseRule([c.keyword, ...c.args.map((a) => a.text)], c.at, ctx) ?? [])
   },
   ...TRACK_KEYWORDS,
   unicast_src_ip: (n, d, ctx) => {

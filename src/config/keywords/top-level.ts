@@ -3,7 +3,9 @@
  * keepalived's blocks it skips (the LVS half, BFD, static routes...), each with
  * one warning and an entry in Config.ignored.
  */
-import type { GlobalDefs, IgnoredItem, TrackFile, VipEntry, VrrpScript } from '../model.js'
+import type { GlobalDefs, IgnoredItem, RouteEntry, RuleEntry, TrackFile, VipEntry, VrrpScript } from '../model.js'
+import { parseRoute } from '../route.js'
+import { parseRule } from '../rule.js'
 import { parseVipBlock } from '../address.js'
 import type { Node } from '../tree.js'
 import { applyKeywords, type KeywordTable, type ParseContext } from '../values.js'
@@ -20,6 +22,8 @@ export interface ParsedConfig {
   instances: InstanceDraft[]
   syncGroups: SyncGroupDraft[]
   staticIpAddresses: VipEntry[]
+  staticRoutes: RouteEntry[]
+  staticRules: RuleEntry[]
   ignored: IgnoredItem[]
 }
 
@@ -29,8 +33,6 @@ export const TOP_LEVEL_IGNORED: Readonly<Record<string, string>> = {
   virtual_server_group: 'LVS virtual_server_group',
   SSL: 'LVS checker SSL settings',
   bfd_instance: 'BFD instance',
-  static_routes: 'static_routes',
-  static_rules: 'static_rules',
   track_group: 'track_group',
   garp_group: 'garp_group',
   linkbeat_interfaces: 'linkbeat_interfaces',
@@ -95,6 +97,12 @@ const TOP_LEVEL: KeywordTable<ParsedConfig> = {
   },
   static_ipaddress: (n, p, ctx) => {
     p.staticIpAddresses = parseVipBlock(n, ctx)
+  },
+  static_routes: (n, p, ctx) => {
+    p.staticRoutes = (n.children ?? []).flatMap((c) => parseRoute([c.keyword, ...c.args.map((a) => a.text)], c.at, ctx) ?? [])
+  },
+  static_rules: (n, p, ctx) => {
+    p.staticRules = (n.children ?? []).flatMap((c) => parseRule([c.keyword, ...c.args.map((a) => a.text)], c.at, ctx) ?? [])
   },
   ...Object.fromEntries(
     ['track_file', 'vrrp_track_file'].map((kw) => [

@@ -1,0 +1,258 @@
+/**
+ * virtual_routes / static_routes and virtual_rules / static_rules over rtnetlink (RTM_NEWROUTE / RTM_DELROUTE), built as
+ * keepalived's vrrp_iproute.c builds them: NLM_F_CREATE without NLM_F_EXCL (an
+ * existing identical route is success), protocol keepalived (18) unless the
+ * config says otherwise, scope universe unless given, RTA_TABLE for tables
+ * above 255. Delete: scope nowhere and the same keys. Rules (RTM_NEWRULE) as
+ * vrrp_iprule.c: NLM_F_CREATE | NLM_F_EXCL (an existing one is success here),
+ * FRA_* attributes for what is set. The socket handling
+ * follows netlink-addresses.ts (whose ack parser this reuses).
+ */
+import type { RouteEntry, RuleEntry } from '../config/model.js'
+import { addressToBytes } from '../protocol/index.js'
+import { silentLog, type IoLog } from './io-log.js'
+import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
+import { parseAcks, sockaddrNl, type Ack } from './netlink-addresses.js'
+
+const AF_INET = 2
+const AF_INET6 = 10
+const AF_NETLINK = 16
+const NETLINK_ROUTE = 0
+const MSG_DONTWAIT = 0x40
+const EAGAIN = 11
+const ESRCH = 3
+const ENODEV = 19
+const RTM_NEWROUTE = 24
+const RTM_DELROUTE = 25
+const RTM_NEWRULE = 32
+const RTM_DELRULE = 33
+const NLM_F_EXCL = 0x200
+const EEXIST = 17
+const ENOENT = 2
+const FRA_DST = 1
+const FRA_SRC = 2
+const FRA_IIFNAME = 3
+const FRA_GOTO = 4
+const FRA_PRIORITY = 6
+const FRA_FWMARK = 10
+const FRA_TABLE = 15
+const FRA_FWMASK = 16
+const FRA_OIFNAME = 17
+const FRA_PROTOCOL = 21
+const FIB_RULE_INVERT = 2
+const FR_ACT_TO_TBL = 1
+const FR_ACT_GOTO = 2
+const FIB_RULE_HDR_LEN = 12
+const NLM_F_REQUEST = 0x1
+const NLM_F_ACK = 0x4
+const NLM_F_CREATE = 0x400
+const RTA_DST = 1
+const RTA_OIF = 4
+const RTA_GATEWAY = 5
+const RTA_PRIORITY = 6
+const RTA_PREFSRC = 7
+const RTA_TABLE = 15
+const RT_TABLE_UNSPEC = 0
+const RT_SCOPE_UNIVERSE = 0
+const RT_SCOPE_NOWHERE = 255
+const RTNH_F_ONLINK = 4
+const RTPROT_KEEPALIVED = 18
+const NLMSG_HDRLEN = 16
+const RTMSG_LEN = 12
+const ACK_TIMEOUT_MS = 1000
+
+type Outcome = { ok: true } | { ok: false; error: string }
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+function u16(b: Buffer, v: number, at: number): void {
+  if (LE) b.writeUInt16LE(v, at)
+  else b.writeUInt16BE(v, at)
+}
+function u32(b: Buffer, v: number, at: number): void {
+  if (LE) b.writeUInt32LE(v >>> 0, at)
+  else b.writeUInt32BE(v >>> 0, at)
+}
+function rtattr(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length
+  const b = Buffer.alloc((len + 3) & ~3)
+  u16(b, len, 0)
+  u16(b, type, 2)
+  payload.copy(b, 4)
+  return b
+}
+function u32attr(type: number, v: number): Buffer {
+  const p = Buffer.alloc(4)
+  u32(p, v, 0)
+  return rtattr(type, p)
+}
+
+/** The RTM_NEWROUTE / RTM_DELROUTE message for `route`; `oif` is the index of its `dev` (0: none). */
+export function buildRouteRequest(op: 'add' | 'remove', route: RouteEntry, oif: number, seq: number): Buffer {
+  const family = route.family
+  const attrs: Buffer[] = []
+  const addr = (text: string): Buffer => {
+    const bytes = addressToBytes(text, family)
+    if (!bytes) throw new TypeError(`not an IPv${family} address: ${text}`)
+    return bytes
+  }
+  if (route.prefixLength > 0 || route.destination !== (family === 4 ? '0.0.0.0' : '::')) attrs.push(rtattr(RTA_DST, addr(route.destination)))
+  if (route.preferredSource) attrs.push(rtattr(RTA_PREFSRC, addr(route.preferredSource)))
+  if (route.via) attrs.push(rtattr(RTA_GATEWAY, addr(route.via)))
+  if (oif) attrs.push(u32attr(RTA_OIF, oif))
+  if (route.metric !== undefined) attrs.push(u32attr(RTA_PRIORITY, route.metric))
+  if (route.table > 255) attrs.push(u32attr(RTA_TABLE, route.table))
+  const body = Buffer.concat(attrs)
+  const msg = Buffer.alloc(NLMSG_HDRLEN + RTMSG_LEN + body.length)
+  u32(msg, msg.length, 0)
+  u16(msg, op === 'add' ? RTM_NEWROUTE : RTM_DELROUTE, 4)
+  u16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE : 0), 6)
+  u32(msg, seq, 8)
+  const r = NLMSG_HDRLEN
+  msg[r] = family === 4 ? AF_INET : AF_INET6
+  msg[r + 1] = route.prefixLength // rtm_dst_len
+  msg[r + 2] = 0 // rtm_src_len
+  msg[r + 3] = 0 // rtm_tos
+  msg[r + 4] = route.table > 255 ? RT_TABLE_UNSPEC : route.table
+  msg[r + 5] = route.protocol ?? RTPROT_KEEPALIVED
+  msg[r + 6] = route.scope ?? (op === 'add' ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE)
+  msg[r + 7] = route.type
+  u32(msg, route.onlink ? RTNH_F_ONLINK : 0, r + 8)
+  body.copy(msg, NLMSG_HDRLEN + RTMSG_LEN)
+  return msg
+}
+
+/** The RTM_NEWRULE / RTM_DELRULE message for `rule` (struct fib_rule_hdr + FRA_*). */
+export function buildRuleRequest(op: 'add' | 'remove', rule: RuleEntry, seq: number): Buffer {
+  const family = rule.family
+  const attrs: Buffer[] = []
+  const addr = (text: string): Buffer => {
+    const bytes = addressToBytes(text, family)
+    if (!bytes) throw new TypeError(`not an IPv${family} address: ${text}`)
+    return bytes
+  }
+  const name = (text: string): Buffer => Buffer.from(`${text}\0`, 'utf8')
+  const u8attr = (type: number, v: number): Buffer => rtattr(type, Buffer.from([v]))
+  if (rule.from) attrs.push(rtattr(FRA_SRC, addr(rule.from.address)))
+  if (rule.to) attrs.push(rtattr(FRA_DST, addr(rule.to.address)))
+  attrs.push(u32attr(FRA_PRIORITY, rule.priority))
+  if (rule.fwmark !== undefined) attrs.push(u32attr(FRA_FWMARK, rule.fwmark))
+  if (rule.fwmask !== undefined) attrs.push(u32attr(FRA_FWMASK, rule.fwmask))
+  if (rule.iif) attrs.push(rtattr(FRA_IIFNAME, name(rule.iif)))
+  if (rule.oif) attrs.push(rtattr(FRA_OIFNAME, name(rule.oif)))
+  if (rule.protocol !== undefined) attrs.push(u8attr(FRA_PROTOCOL, rule.protocol))
+  if (rule.action === FR_ACT_TO_TBL && rule.table !== undefined && rule.table > 255) attrs.push(u32attr(FRA_TABLE, rule.table))
+  if (rule.action === FR_ACT_GOTO && rule.gotoTarget !== undefined) attrs.push(u32attr(FRA_GOTO, rule.gotoTarget))
+  const body = Buffer.concat(attrs)
+  const msg = Buffer.alloc(NLMSG_HDRLEN + FIB_RULE_HDR_LEN + body.length)
+  u32(msg, msg.length, 0)
+  u16(msg, op === 'add' ? RTM_NEWRULE : RTM_DELRULE, 4)
+  u16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : 0), 6)
+  u32(msg, seq, 8)
+  const h = NLMSG_HDRLEN
+  msg[h] = family === 4 ? AF_INET : AF_INET6
+  msg[h + 1] = rule.to?.prefixLength ?? 0 // dst_len
+  msg[h + 2] = rule.from?.prefixLength ?? 0 // src_len
+  msg[h + 3] = 0 // tos
+  msg[h + 4] = rule.action === FR_ACT_TO_TBL && rule.table !== undefined && rule.table <= 255 ? rule.table : RT_TABLE_UNSPEC
+  msg[h + 7] = rule.action
+  u32(msg, rule.invert ? FIB_RULE_INVERT : 0, h + 8)
+  body.copy(msg, NLMSG_HDRLEN + FIB_RULE_HDR_LEN)
+  return msg
+}
+
+export interface RouteManager {
+  add(route: RouteEntry): Promise<Outcome>
+  remove(route: RouteEntry): Promise<Outcome>
+  addRule(rule: RuleEntry): Promise<Outcome>
+  removeRule(rule: RuleEntry): Promise<Outcome>
+  close(): void
+}
+
+/** Creates the route manager; the netlink socket is opened on first use. */
+export function createRouteManager(opts: { log?: IoLog; libc?: Libc | Error } = {}): RouteManager {
+  const log = opts.log ?? silentLog
+  let libc: Libc | Error | undefined = opts.libc
+  let fd = -1
+  let seq = Math.floor(Math.random() * 0x7fffffff)
+  const rx = Buffer.alloc(8192)
+  const dest = sockaddrNl()
+
+  function open(): Libc | string {
+    libc ??= loadLibc()
+    if (libc instanceof Error) return libc.message
+    if (fd < 0) {
+      fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)
+      if (fd < 0) return `socket(AF_NETLINK): ${libc.strerror(libc.errno())}`
+    }
+    return libc
+  }
+
+  function drain(c: Libc, want: number): Ack | { failed: string } | undefined {
+    for (;;) {
+      const n = Number(c.recv(fd, rx, rx.length, MSG_DONTWAIT))
+      if (n < 0) {
+        const errno = c.errno()
+        return errno === EAGAIN ? undefined : { failed: `recv(netlink): ${c.strerror(errno)}` }
+      }
+      const ack = parseAcks(rx.subarray(0, n)).find((a) => a.seq === want)
+      if (ack) return ack
+    }
+  }
+
+  async function change(op: 'add' | 'remove', route: RouteEntry): Promise<Outcome> {
+    const c = open()
+    if (typeof c === 'string') {
+      log.error({ error: c }, `cannot change routes: ${c}`)
+      return { ok: false, error: c }
+    }
+    const oif = route.dev ? c.if_nametoindex(route.dev) : 0
+    if (route.dev && !oif) return op === 'remove' ? { ok: true } : { ok: false, error: `Cannot find device "${route.dev}"` }
+    seq = (seq + 1) >>> 0
+    return talk(c, buildRouteRequest(op, route, oif, seq), seq, op === 'remove' ? [ESRCH, ENODEV] : [])
+  }
+
+  async function changeRule(op: 'add' | 'remove', rule: RuleEntry): Promise<Outcome> {
+    const c = open()
+    if (typeof c === 'string') {
+      log.error({ error: c }, `cannot change rules: ${c}`)
+      return { ok: false, error: c }
+    }
+    seq = (seq + 1) >>> 0
+    // An identical rule already there (a crash left it) is what we want; one already gone too.
+    return talk(c, buildRuleRequest(op, rule, seq), seq, op === 'add' ? [EEXIST] : [ENOENT])
+  }
+
+  async function talk(c: Libc, req: Buffer, mine: number, fine: number[]): Promise<Outcome> {
+    if (Number(c.sendto(fd, req, req.length, 0, dest, dest.length)) < 0) return { ok: false, error: `sendto(netlink): ${c.strerror(c.errno())}` }
+    const deadline = Date.now() + ACK_TIMEOUT_MS
+    let ack = drain(c, mine)
+    while (!ack && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1))
+      ack = drain(c, mine)
+    }
+    if (!ack) return { ok: false, error: `no answer from the kernel within ${ACK_TIMEOUT_MS} ms` }
+    if ('failed' in ack) return { ok: false, error: ack.failed }
+    const errno = -ack.error
+    // Already gone is success for a removal (the link went down and took it, or someone else did).
+    if (errno === 0 || fine.includes(errno)) return { ok: true }
+    return { ok: false, error: ack.message ? `Error: ${ack.message}` : `RTNETLINK answers: ${c.strerror(errno)}` }
+  }
+
+  const guarded = <T>(fn: (op: 'add' | 'remove', entry: T) => Promise<Outcome>, op: 'add' | 'remove') => async (entry: T): Promise<Outcome> => {
+    try {
+      return await fn(op, entry)
+    } catch (error) {
+      return { ok: false, error: (error as Error).message }
+    }
+  }
+  return {
+    add: guarded(change, 'add'),
+    remove: guarded(change, 'remove'),
+    addRule: guarded(changeRule, 'add'),
+    removeRule: guarded(changeRule, 'remove'),
+    close() {
+      if (fd >= 0 && libc && !(libc instanceof Error)) libc.close(fd)
+      fd = -1
+    },
+  }
+}
