@@ -7,6 +7,7 @@ import type { DiagnosticSink } from './diagnostics.js'
 import { finalizeInstance, resolveTrackRefs } from './finalize-instance.js'
 import type { ParsedConfig } from './keywords/top-level.js'
 import { checkScriptSecurity } from './script-security.js'
+import { dropMissingScripts } from './missing-scripts.js'
 import { splitCommandLine } from './tokenize.js'
 
 export interface FinalizeOptions {
@@ -120,6 +121,7 @@ function syncGroups(p: ParsedConfig, instances: VrrpInstance[], sink: Diagnostic
 export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
   const { sink } = opts
   for (const s of Object.values(p.scripts)) if (s.timeoutMs < 0) s.timeoutMs = s.intervalMs
+  dropMissingScripts(p, opts)
   scriptSecurity(p, opts)
   const ctx = {
     sink,

@@ -3,7 +3,15 @@
  * vrrp_reload semantics): instances matched by VRID + family + interface keep
  * their state, timers and stats and run no notify; only the VIP diff is applied
  * to a MASTER; deleted MASTERs send priority 0 and drop their VIPs; new
- * instances start as at startup. Tracked scripts count as good on reload.
+ * instances start as at startup.
+ *
+ * Tracked objects keep their last result (keepalived clear_diff_script: a failing
+ * check is "considered unsuccessful on reload"), so reloading an unchanged config
+ * moves nothing: no priority change, no VIP, no notify. A script is matched by its
+ * vrrp_script name, whatever else changed in its block (a new weight applies to
+ * the kept result); a script new to the config starts as at startup (OK, FAILED
+ * with init_fail); a removed one no longer counts. The shell's script tracker
+ * carries the same results (src/io/script-tracker.ts `reload`).
  */
 import type { Config, VipEntry } from '../config/model.js'
 import type { Action } from './types.js'
@@ -62,8 +70,11 @@ export function reloadRouter(old: RouterState, config: Config, now: number, opts
   const router = createRouter(config, opts)
   router.phase = old.phase
   router.stats = old.stats
-  for (const [k, v] of old.trackValues) if (k.startsWith('file:')) router.trackValues.set(k, v)
-  for (const [k, v] of router.trackValues) if (k.startsWith('script:')) router.trackValues.set(k, { ...v, ok: true })
+  for (const [k, v] of old.trackValues) {
+    if (k.startsWith('file:')) router.trackValues.set(k, v)
+    // Only scripts the new config still defines: a removed script no longer counts.
+    else if (k.startsWith('script:') && router.trackValues.has(k)) router.trackValues.set(k, v)
+  }
   const ctx: StepContext = { router, now, actions: [] }
   const fresh: InstanceState[] = []
   const carried: InstanceState[] = []

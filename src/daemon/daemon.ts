@@ -5,8 +5,9 @@
  *
  * Ordering guarantees:
  * - events are processed one at a time (an event raised while actions run is queued);
- * - per instance, VIP changes and GARP bursts run in action order on one promise
- *   chain (GARPs go out after the VIPs are on the interface);
+ * - per instance, VIP changes run in action order on one promise chain; a GARP
+ *   burst waits for the VIP work queued before it, and removing a VIP cancels the
+ *   bursts still claiming it (src/daemon/vip-worker.ts);
  * - notify scripts run in order per instance / group (the NotifyRunner's keys).
  *
  * An exception inside a core step is fatal (see `failed`): the core updates its
@@ -29,6 +30,7 @@ import type {
   InterfaceInfo,
   Links,
   NotifyRunner,
+  ScriptSecurity,
   ScriptTracker,
   TransportOptions,
 } from '../io/ports.js'
@@ -45,7 +47,8 @@ import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
 import { StaticEntries } from './static-entries.js'
 import type { RouteManager } from '../io/netlink-routes.js'
-import { Trackers } from './trackers.js'
+import { scriptSecurityOf, Trackers } from './trackers.js'
+import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
 
@@ -59,7 +62,7 @@ export interface DaemonPorts {
   /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
   routes?: RouteManager
   notify: NotifyRunner
-  createScriptTracker(): ScriptTracker
+  createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
@@ -87,6 +90,8 @@ export class Daemon {
   #vips = new Set<string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
+  /** What each open transport was opened with (its multicast membership). */
+  readonly #transportSpecs = new Map<string, TransportOptions>()
   readonly #ifaces = new Map<string, InterfaceInfo | undefined>()
   readonly #watched = new Set<string>()
   /** The primary address last given to the core, per interface and family. */
@@ -197,8 +202,8 @@ export class Daemon {
     this.#execute(actions)
     this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
-    await this.#trackers.stop()
-    this.#trackers.start(config)
+    this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
+    await this.#trackers.reload(config)
     await this.#vipWork.settle()
     await this.#static.reload(config)
     this.#retired.clear()
@@ -209,6 +214,7 @@ export class Daemon {
         if (!used.has(key)) {
           t.close()
           this.#transports.delete(key)
+          this.#transportSpecs.delete(key)
         }
       }
     }, TRANSPORT_LINGER_MS).unref()
@@ -453,24 +459,27 @@ export class Daemon {
     }
   }
 
+  /**
+   * Opens the socket of every interface and family the config uses, and reopens
+   * one whose multicast membership must change (a new vrrp_mcast_group4, or its
+   * instances moved between unicast and multicast): the old socket goes after
+   * the new one is in place, so no advert is lost in between.
+   */
   #openTransports(): void {
-    for (const inst of this.#config.instances) {
-      const key = transportKey(inst.interface, inst.family)
-      if (this.#transports.has(key)) continue
-      const info = this.#ifaces.get(inst.interface)
+    for (const [key, spec] of transportSpecs(this.#config)) {
+      const current = this.#transportSpecs.get(key)
+      if (this.#transports.has(key) && current && !membershipDiffers(current, spec)) continue
+      const info = this.#ifaces.get(spec.interface)
       if (!info) continue // FAULT in the core; opened when the interface appears (reload)
       try {
-        const transport = this.ports.openTransport({
-          interface: inst.interface,
-          ifindex: info.index,
-          family: inst.family,
-          multicastGroup: inst.family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6,
-          unicastPeers: [],
-        })
+        const transport = this.ports.openTransport({ ...spec, ifindex: info.index })
         transport.onPacket(this.#onPacket)
+        const old = this.#transports.get(key)
         this.#transports.set(key, transport)
+        this.#transportSpecs.set(key, spec)
+        old?.close()
       } catch (err) {
-        this.log.error({ err }, `cannot open VRRP socket on ${inst.interface}: ${(err as Error).message}`)
+        this.log.error({ err }, `cannot open VRRP socket on ${spec.interface}: ${(err as Error).message}`)
       }
     }
   }

@@ -2,7 +2,7 @@
  * The composition root of the running daemon: real ports, the logger, the pid
  * file and the signals. Everything with a decision in it lives elsewhere.
  */
-import { loadConfig, formatDiagnostic, splitCommandLine } from '../config/index.js'
+import { loadConfig, formatDiagnostic } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
 import { createSystemClock } from '../io/clock.js'
@@ -16,11 +16,11 @@ import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
 import { createNotifyRunner } from '../io/notify-runner.js'
-import { openNotifyFifo, type NotifyFifo } from '../io/notify-fifo.js'
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
-import { procLogFrom, type ProcLog } from '../io/proc-log.js'
-import { createUserLookup, resolveCredentials, type Credentials } from '../io/user-lookup.js'
+import { procLogFrom } from '../io/proc-log.js'
 import { Daemon, EXIT_INTERNAL_ERROR, type DaemonPorts } from './daemon.js'
+import { NotifyFifoSlot } from './notify-fifo-slot.js'
+import { scriptSecurityOf } from './trackers.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
@@ -168,6 +168,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
           log.error('new configuration cannot be used; keeping the running one')
           return
         }
+        // keepalived closes the FIFO before the reload: the reload's own notifies go to the new one.
+        await ports.reopenFifo(next.config)
         await daemon.reload(next.config)
         log.info('Reload finished')
       })
@@ -208,11 +210,12 @@ async function startMetrics(at: ListenAddress | undefined, status: () => ReturnT
   }
 }
 
-async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void> }> {
-  const g = config.globalDefs
-  const scriptUser = g.scriptUser ? { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) } : undefined
+async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & { closeFifo(): Promise<void>; reopenFifo(config: Config): Promise<void> }> {
+  const scriptUser = scriptSecurityOf(config).scriptUser
   const procLog = procLogFrom(log)
-  const fifoWriter = await openFifo(config, procLog, scriptUser)
+  // keepalived writes every line to notify_fifo and to vrrp_notify_fifo when both are set.
+  const fifos = [new NotifyFifoSlot('vrrpNotifyFifo', procLog), new NotifyFifoSlot('notifyFifo', procLog)]
+  for (const fifo of fifos) await fifo.apply(config)
   return {
     clock: createSystemClock(),
     links: createLinks({ log }),
@@ -221,43 +224,15 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
-    createScriptTracker: () =>
-      createScriptTracker({
-        ...(scriptUser ? { scriptUser } : {}),
-        enableScriptSecurity: g.enableScriptSecurity,
-        log: procLog,
-      }),
+    createScriptTracker: (security) => createScriptTracker({ ...security, log: procLog }),
     createFileTracker: () => createFileTracker(),
     openTransport: (opts) => openTransportFor({ ...opts, log }),
-    ...(fifoWriter ? { notifyFifo: (kind, name, state, priority) => fifoWriter.write(kind, name, state, priority) } : {}),
-    closeFifo: async () => fifoWriter?.close(),
+    notifyFifo: (kind, name, state, priority) => fifos.forEach((f) => f.write(kind, name, state, priority)),
+    closeFifo: async () => void (await Promise.all(fifos.map((f) => f.close()))),
+    reopenFifo: async (next) => {
+      for (const f of fifos) await f.apply(next)
+    },
   }
-}
-
-/** vrrp_notify_fifo (or notify_fifo) with its optional reader script, run as script_user. */
-async function openFifo(config: Config, log: ProcLog, scriptUser: { user: string; group?: string } | undefined): Promise<NotifyFifo | undefined> {
-  const fifo = config.globalDefs.vrrpNotifyFifo ?? config.globalDefs.notifyFifo
-  if (!fifo) return undefined
-  let credentials: Credentials | undefined
-  if (fifo.script) {
-    const creds = await resolveCredentials(createUserLookup(), scriptUser)
-    if (!creds.ok) {
-      log('error', `notify FIFO script ${fifo.script}: ${creds.error}; not started`)
-      return undefined
-    }
-    credentials = creds.creds
-  }
-  const opened = await openNotifyFifo({
-    path: fifo.path,
-    ...(fifo.script ? { script: splitCommandLine(fifo.script) } : {}),
-    ...(credentials ? { credentials } : {}),
-    log,
-  })
-  if (!opened.ok) {
-    log('error', opened.error)
-    return undefined
-  }
-  return opened.fifo
 }
 
 function reportDiagnostics(log: Logger, diagnostics: Diagnostic[]): void {

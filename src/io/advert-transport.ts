@@ -17,6 +17,7 @@
 import { isIPv4 } from 'node:net'
 import { buildIpv4Header, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
+import { openCloseOnExec } from './cloexec.js'
 import type { AdvertTransport, ReceivedPacket, TransportOptions } from './ports.js'
 import {
   deviceName,
@@ -77,7 +78,11 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     if (raw instanceof Error) throw raw
     let s: RawSocket
     try {
-      s = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 })
+      // Close-on-exec: scripts must not inherit the VRRP socket (src/io/cloexec.ts).
+      s = openCloseOnExec(
+        () => raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 }),
+        (message) => log.warn({ iface: opts.interface }, `VRRP socket on ${opts.interface} is inherited by child processes: ${message}`),
+      )
     } catch (error) {
       throw new Error(`Cannot open VRRP socket on ${opts.interface}: ${(error as Error).message}`)
     }

@@ -20,6 +20,8 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
   bind(fd: number, addr: Buffer, addrlen: number): number
   close(fd: number): number
+  /** fcntl(2) with an int argument (F_GETFD / F_SETFD). */
+  fcntl(fd: number, cmd: number, arg: number): number
   if_nametoindex(name: string): number
   strerror(errnum: number): string
   errno(): number
@@ -81,6 +83,10 @@ function load(): Libc | Error {
       setsockopt: lib.func('int setsockopt(int fd, int level, int optname, const uint8_t *optval, uint32_t optlen)'),
       bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t addrlen)'),
       close: lib.func('int close(int fd)'),
+      fcntl: (() => {
+        const fcntl = lib.func('int fcntl(int fd, int cmd, ...)')
+        return (fd: number, cmd: number, arg: number): number => fcntl(fd, cmd, 'int', arg) as number
+      })(),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
       strerror: lib.func('const char *strerror(int errnum)'),
       errno: () => koffi.errno(),

@@ -31,9 +31,10 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
   let pending = 0
   let waiters: Array<() => void> = []
   let creds: Promise<Credentials | undefined> | undefined
+  let scriptUser = opts.scriptUser
 
   const credentials = (): Promise<Credentials | undefined> => {
-    creds ??= resolveCredentials(opts.userLookup ?? createUserLookup(), opts.scriptUser).then((r) => {
+    creds ??= resolveCredentials(opts.userLookup ?? createUserLookup(), scriptUser).then((r) => {
       if (r.ok) return r.creds
       log('error', `notify scripts: ${r.error}; they will not run`)
       return undefined
@@ -83,6 +84,11 @@ export function createNotifyRunner(opts: NotifyRunnerOptions): NotifyRunner {
       const fresh = [job]
       queues.set(job.key, fresh)
       void pump(job.key, fresh)
+    },
+    setScriptUser(spec) {
+      if (JSON.stringify(spec) === JSON.stringify(scriptUser)) return
+      scriptUser = spec
+      creds = undefined // looked up again for the next job
     },
     drain() {
       if (pending === 0) return Promise.resolve()

@@ -88,10 +88,23 @@ export interface GarpSender {
   close(): void
 }
 
+/** global_defs that decide who runs scripts and whether unsafe ones are refused. */
+export interface ScriptSecurity {
+  /** `script_user USER [GROUP]`; default keepalived_script if it exists, else root. */
+  scriptUser?: { user: string; group?: string }
+  enableScriptSecurity: boolean
+}
+
 /** Periodic vrrp_script checks with rise/fall; reports transitions only. */
 export interface ScriptTracker {
   /** Start running these scripts; `onChange` fires when one becomes OK or FAILED. */
   start(scripts: VrrpScript[], onChange: (name: string, ok: boolean, detail: string) => void): void
+  /**
+   * SIGHUP: run `scripts` from now on, under `security`. A script kept (same
+   * name) keeps its result and reports nothing until that result changes; a new
+   * one starts as at startup; running checks are killed and all run again at once.
+   */
+  reload(scripts: VrrpScript[], security: ScriptSecurity): void
   stop(): Promise<void>
 }
 
@@ -111,6 +124,8 @@ export interface NotifyJob {
 
 export interface NotifyRunner {
   enqueue(job: NotifyJob): void
+  /** SIGHUP: global_defs `script_user` for the jobs that start from now on (undefined: the default). */
+  setScriptUser(spec: { user: string; group?: string } | undefined): void
   /** Resolves when every queued job has finished or timed out. */
   drain(): Promise<void>
 }

@@ -41,3 +41,18 @@ export function stepRiseFall(
   if (s.result > rise) return { state: { ...s, result: s.result - 1 }, changed: false }
   return { state: { result: 0, ok: false, initial: false }, changed: s.ok }
 }
+
+/**
+ * A script kept across a reload (matched by name) keeps its result, moved onto
+ * the new rise/fall scale as keepalived's clear_diff_script does: a failing
+ * script stays failing with the same distance below `rise` (0 stays 0), an OK
+ * one stays OK with the same distance above it (full stays full). A script
+ * that had no result yet stays without one.
+ */
+export function carryRiseFall(old: RiseFallState, oldRise: number, oldFall: number, rise: number, fall: number): RiseFallState {
+  const full = rise + fall - 1
+  if (old.initial) return { result: full, ok: true, initial: true }
+  if (!old.ok) return { result: old.result === 0 ? 0 : Math.max(0, rise - (oldRise - old.result)), ok: false, initial: false }
+  const result = old.result === oldRise + oldFall - 1 ? full : Math.min(full, rise + (old.result - oldRise))
+  return { result, ok: true, initial: false }
+}

@@ -6,9 +6,9 @@ import { performance } from 'node:perf_hooks'
 import type { VrrpScript } from '../config/model.js'
 import { checkScriptSecurity as defaultCheck } from '../config/script-security.js'
 import { splitCommandLine as defaultSplit } from '../config/tokenize.js'
-import type { ScriptTracker } from './ports.js'
+import type { ScriptSecurity, ScriptTracker } from './ports.js'
 import { silentProcLog, type ProcLog } from './proc-log.js'
-import { initialRiseFall, stepRiseFall, type RiseFallState } from './rise-fall.js'
+import { carryRiseFall, initialRiseFall, stepRiseFall, type RiseFallState } from './rise-fall.js'
 import { describeResult, runProcess as defaultRun, type RunProcess, type RunResult } from './run-process.js'
 import { createUserLookup, resolveCredentials, type Credentials, type UserLookup } from './user-lookup.js'
 
@@ -48,9 +48,11 @@ interface Tracked {
  * "VRRP_Script(chk) failed (exited with status 1)", "VRRP_Script(chk) timed_out")
  * and is not logged here: the caller logs it once, in its own context.
  * Every script starts OK (FAILED with init_fail) and its first run decides
- * at once; see {@link stepRiseFall}.
+ * at once; see {@link stepRiseFall}. `reload` keeps each script's result by
+ * name (keepalived clear_diff_script, {@link carryRiseFall}).
  */
 export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
+  let security: ScriptSecurity = { enableScriptSecurity: opts.enableScriptSecurity, ...(opts.scriptUser ? { scriptUser: opts.scriptUser } : {}) }
   const log = opts.log ?? silentProcLog
   const run = opts.runProcess ?? defaultRun
   const split = opts.splitCommandLine ?? defaultSplit
@@ -63,8 +65,11 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
 
   const now = (): number => performance.now()
 
+  /** A run of a script the tracker no longer holds (stopped, or replaced by a reload) counts for nothing. */
+  const current = (t: Tracked): boolean => !stopped && tracked.get(t.script.name) === t
+
   const report = (t: Tracked, ok: boolean, detail: string): void => {
-    if (stopped) return
+    if (!current(t)) return
     try {
       onChange(t.script.name, ok, detail)
     } catch (e) {
@@ -81,7 +86,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
   }
 
   const outcome = (t: Tracked, r: RunResult): void => {
-    if (stopped) return
+    if (!current(t)) return
     const name = t.script.name
     const success = !r.timedOut && r.error === undefined && r.exitCode === 0
     const what = describeResult(r)
@@ -118,7 +123,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
 
   const tick = (t: Tracked): void => {
     t.timer = undefined
-    if (stopped || t.disabled) return
+    if (!current(t) || t.disabled) return
     if (t.running) log('debug', `Track script ${t.script.name} is already running, expect idle - skipping run`)
     else runOnce(t)
     // Fixed grid from the start: a slow script does not push later runs back.
@@ -136,7 +141,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
       disable(t, 'no command')
       return { insecure: false }
     }
-    const spec = s.user !== undefined ? { user: s.user, group: s.group } : opts.scriptUser
+    const spec = s.user !== undefined ? { user: s.user, group: s.group } : security.scriptUser
     const creds = await resolveCredentials(users, spec)
     if (!creds.ok) {
       log('error', `vrrp_script ${s.name}: ${creds.error} - disabling`)
@@ -148,19 +153,53 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
     const sec = await check(t.argv[0] as string)
     if (sec.ok) return { insecure: false }
     if (sec.reason === 'insecure') {
-      log('warn', opts.enableScriptSecurity ? sec.message : sec.message.replace(/ - disabling\.$/, '.'))
-      if (opts.enableScriptSecurity) {
+      log('warn', security.enableScriptSecurity ? sec.message : sec.message.replace(/ - disabling\.$/, '.'))
+      if (security.enableScriptSecurity) {
         log('warn', `Disabling track script ${s.name} due to insecure`)
         disable(t, 'unsafe permissions')
       }
       return { insecure: true }
     }
-    if (opts.enableScriptSecurity) {
+    if (security.enableScriptSecurity) {
       log('warn', sec.message)
       log('warn', `Disabling track script ${s.name} since not found/accessible`)
       disable(t, sec.reason === 'not-found' ? 'not found' : 'not a regular file')
     }
     return { insecure: false }
+  }
+
+  /** Checks each script's user and safety, then runs them all at once and on their interval. */
+  const launch = (fresh: Tracked[], warnAgain: boolean): void => {
+    if (fresh.length === 0) return
+    if (warnAgain) warnedSecurity = false
+    void Promise.all(fresh.map(prepare)).then((checks) => {
+      const live = fresh.filter(current)
+      if (live.length === 0) return
+      if (!security.enableScriptSecurity && !warnedSecurity) {
+        warnedSecurity = true
+        const insecure = checks.some((c) => c.insecure)
+        log('warn', SECURITY_VIOLATION + (insecure ? ' There are insecure scripts.' : ''))
+      }
+      for (const t of live) {
+        t.nextAt = now()
+        tick(t)
+      }
+    })
+  }
+
+  const track = (s: VrrpScript, rf: RiseFallState): Tracked => {
+    const t: Tracked = { script: s, argv: split(s.script), rf, nextAt: 0, disabled: false }
+    tracked.set(s.name, t)
+    return t
+  }
+
+  /** Stops a script's timer and kills its run (keepalived: SIGTERM to every script on reload). */
+  const halt = (t: Tracked): Promise<void> | undefined => {
+    clearTimeout(t.timer)
+    t.timer = undefined
+    if (!t.running) return undefined
+    t.running.abort.abort()
+    return t.running.done
   }
 
   return {
@@ -170,41 +209,36 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
       const fresh: Tracked[] = []
       for (const s of scripts) {
         if (tracked.has(s.name)) continue // keyed by name: one run per interval however many instances track it
-        const t: Tracked = {
-          script: s,
-          argv: split(s.script),
-          rf: initialRiseFall(s.initFail, Math.max(1, s.rise), Math.max(1, s.fall)),
-          nextAt: 0,
-          disabled: false,
+        fresh.push(track(s, initialRiseFall(s.initFail, Math.max(1, s.rise), Math.max(1, s.fall))))
+      }
+      launch(fresh, false)
+    },
+    reload(scripts, next) {
+      security = next
+      const before = new Map(tracked)
+      tracked.clear()
+      for (const t of before.values()) void halt(t)
+      const fresh: Tracked[] = []
+      for (const s of scripts) {
+        if (tracked.has(s.name)) continue
+        const rise = Math.max(1, s.rise)
+        const fall = Math.max(1, s.fall)
+        const old = before.get(s.name)
+        if (!old) {
+          fresh.push(track(s, initialRiseFall(s.initFail, rise, fall)))
+          continue
         }
-        tracked.set(s.name, t)
+        const rf = carryRiseFall(old.rf, Math.max(1, old.script.rise), Math.max(1, old.script.fall), rise, fall)
+        const t = track(s, rf)
+        t.lastOutcome = old.lastOutcome
+        if (!rf.initial) log('info', `VRRP_Script(${s.name}) considered ${rf.ok ? 'successful' : 'unsuccessful'} on reload`)
         fresh.push(t)
       }
-      if (fresh.length === 0) return
-      void Promise.all(fresh.map(prepare)).then((checks) => {
-        if (stopped) return
-        if (!opts.enableScriptSecurity && !warnedSecurity) {
-          warnedSecurity = true
-          const insecure = checks.some((c) => c.insecure)
-          log('warn', SECURITY_VIOLATION + (insecure ? ' There are insecure scripts.' : ''))
-        }
-        for (const t of fresh) {
-          t.nextAt = now()
-          tick(t)
-        }
-      })
+      launch(fresh, true)
     },
     async stop() {
       stopped = true
-      const running: Promise<void>[] = []
-      for (const t of tracked.values()) {
-        clearTimeout(t.timer)
-        t.timer = undefined
-        if (t.running) {
-          t.running.abort.abort()
-          running.push(t.running.done)
-        }
-      }
+      const running = [...tracked.values()].map(halt).filter((p): p is Promise<void> => p !== undefined)
       tracked.clear()
       await Promise.all(running)
     },

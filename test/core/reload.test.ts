@@ -68,14 +68,55 @@ t.test('matching is by VRID + family + interface, across a rename', (t) => {
   t.end()
 })
 
-t.test('scripts count as good on reload', (t) => {
-  // RFC 3768 6.4.1; keepalived reload: scripts start good
+t.test('a failing weight-0 script keeps the instance in FAULT across a reload: no BACKUP, no notify', (t) => {
+  // keepalived vrrp.c clear_diff_script: "VRRP_Script(chk) considered unsuccessful on reload"
+  const h = new Harness(makeConfig([makeInstance({ trackScripts: [track('chk', 0)], notify: { backup: '/bin/nb' } })], { scripts: [makeScript('chk')] }))
+  h.step({ type: 'startup' }, 0)
+  h.step({ type: 'trackChanged', kind: 'script', name: 'chk', ok: false }, 1)
+  t.equal(h.inst().state, 'FAULT')
+  const { router, actions } = reloadRouter(h.router, h.router.config, 2, hostOpts('10.0.0.1'))
+  t.equal(router.instances.get('VI_1')!.state, 'FAULT')
+  t.same(ofType(actions, 'runNotify'), [], 'notify_backup does not run')
+  t.same(ofType(actions, 'stateChanged'), [])
+  t.same(messages(actions).filter((m) => /Entering/.test(m)), [])
+  t.end()
+})
+
+t.test('a failing weighted script keeps its weight across a reload: the MASTER stays at its priority', (t) => {
+  const cfg = (weight: number) => makeConfig([makeInstance({ trackScripts: [track('chk', weight)] })], { scripts: [makeScript('chk', { weight })] })
+  const h = new Harness(cfg(-20))
+  h.step({ type: 'startup' }, 0)
+  h.fire()
+  t.equal(h.inst().state, 'MASTER')
+  h.step({ type: 'trackChanged', kind: 'script', name: 'chk', ok: false }, h.now + 1)
+  t.equal(h.inst().effectivePriority, 80)
+  const same = reloadRouter(h.router, cfg(-20), h.now + 2, hostOpts('10.0.0.1'))
+  const inst = same.router.instances.get('VI_1')!
+  t.equal(inst.state, 'MASTER')
+  t.equal(inst.effectivePriority, 80, 'still 80, not back to 100')
+  t.same(messages(same.actions).filter((m) => /priority|Entering/.test(m)), [], 'no priority change, no transition')
+  t.same(ofType(same.actions, 'sendAdvert'), [], 'nothing changed: no extra advert')
+  t.same(ofType(same.actions, 'addVips').length + ofType(same.actions, 'removeVips').length + ofType(same.actions, 'runNotify').length, 0)
+  // A changed weight applies to the kept result (the script is matched by name).
+  const heavier = reloadRouter(same.router, cfg(-30), h.now + 3, hostOpts('10.0.0.1'))
+  t.equal(heavier.router.instances.get('VI_1')!.effectivePriority, 70)
+  t.ok(messages(heavier.actions).includes('(VI_1) Changing effective priority from 80 to 70'))
+  t.end()
+})
+
+t.test('a script removed by reload no longer counts; a new one starts as at startup', (t) => {
   const h = new Harness(makeConfig([makeInstance({ trackScripts: [track('chk', 0)] })], { scripts: [makeScript('chk')] }))
   h.step({ type: 'startup' }, 0)
   h.step({ type: 'trackChanged', kind: 'script', name: 'chk', ok: false }, 1)
   t.equal(h.inst().state, 'FAULT')
-  const { router } = reloadRouter(h.router, h.router.config, 2, hostOpts('10.0.0.1'))
-  t.equal(router.instances.get('VI_1')!.state, 'BACKUP')
+  const untracked = reloadRouter(h.router, makeConfig([makeInstance()]), 2, hostOpts('10.0.0.1'))
+  t.equal(untracked.router.instances.get('VI_1')!.state, 'BACKUP', 'the fault left with the script')
+  t.notOk(untracked.router.trackValues.has('script:chk'))
+  // Back under the same name: a new script, OK until it reports (init_fail: FAILED).
+  const fresh = reloadRouter(untracked.router, makeConfig([makeInstance({ trackScripts: [track('chk', 0)] })], { scripts: [makeScript('chk')] }), 3, hostOpts('10.0.0.1'))
+  t.equal(fresh.router.instances.get('VI_1')!.state, 'BACKUP')
+  const initFail = reloadRouter(fresh.router, makeConfig([makeInstance({ trackScripts: [track('other', 0)] })], { scripts: [makeScript('other', { initFail: true })] }), 4, hostOpts('10.0.0.1'))
+  t.equal(initFail.router.instances.get('VI_1')!.state, 'FAULT', 'a new init_fail script starts FAILED')
   t.end()
 })
 

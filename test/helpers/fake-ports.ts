@@ -5,7 +5,8 @@
  */
 import type { VipEntry } from '../../src/config/model.js'
 import type { DaemonPorts } from '../../src/daemon/daemon.js'
-import type { AdvertTransport, InterfaceInfo, NotifyJob, ReceivedPacket, TimerHandle } from '../../src/io/ports.js'
+import type { VrrpScript } from '../../src/config/model.js'
+import type { AdvertTransport, InterfaceInfo, NotifyJob, ReceivedPacket, ScriptSecurity, TimerHandle, TransportOptions } from '../../src/io/ports.js'
 
 export type Recorded =
   | { kind: 'send'; source: string; destination: string; payload: Buffer }
@@ -22,7 +23,11 @@ export class FakeWorld {
   nextTimer = 1
   readonly ifaces = new Map<string, InterfaceInfo>()
   readonly vipsPresent = new Set<string>()
-  readonly transports: { iface: string; listener?: (p: ReceivedPacket) => void }[] = []
+  readonly transports: { iface: string; opts: TransportOptions; closed: boolean; listener?: (p: ReceivedPacket) => void }[] = []
+  /** Every script tracker created, with what it was started / reloaded with. */
+  readonly scriptTrackers: { security: ScriptSecurity; calls: Array<{ call: 'start' | 'reload' | 'stop'; scripts?: string[]; security?: ScriptSecurity }> }[] = []
+  /** Every setScriptUser call of the notify runner. */
+  readonly notifyUsers: Array<{ user: string; group?: string } | undefined> = []
   failAdd = false
   /** Addresses whose add fails (one bad VIP among good ones). */
   readonly failAddresses = new Set<string>()
@@ -50,7 +55,7 @@ export class FakeWorld {
 
   /** Delivers a packet to the transport on `iface`. */
   deliver(iface: string, packet: Omit<ReceivedPacket, 'interface'>): void {
-    for (const t of this.transports) if (t.iface === iface) t.listener?.({ ...packet, interface: iface })
+    for (const t of this.transports) if (t.iface === iface && !t.closed) t.listener?.({ ...packet, interface: iface })
   }
 
   setLink(name: string, up: boolean): void {
@@ -106,12 +111,23 @@ export class FakeWorld {
       notify: {
         enqueue: (job) => this.events.push({ kind: 'notify', job }),
         drain: async () => {},
+        setScriptUser: (spec) => void this.notifyUsers.push(spec),
       },
-      createScriptTracker: () => ({ start: () => {}, stop: async () => {} }),
+      createScriptTracker: (security) => {
+        const rec: FakeWorld['scriptTrackers'][number] = { security, calls: [] }
+        this.scriptTrackers.push(rec)
+        const names = (scripts: VrrpScript[]) => scripts.map((s) => s.name)
+        return {
+          start: (scripts) => void rec.calls.push({ call: 'start', scripts: names(scripts) }),
+          reload: (scripts, next) => void rec.calls.push({ call: 'reload', scripts: names(scripts), security: next }),
+          stop: async () => void rec.calls.push({ call: 'stop' }),
+        }
+      },
       createFileTracker: () => ({ start: () => {}, stop: () => {} }),
       openTransport: (opts): AdvertTransport => {
         if (this.failOpen) throw new Error(this.failOpen)
-        const entry: { iface: string; listener?: (p: ReceivedPacket) => void } = { iface: opts.interface }
+        const { ifindex: _i, ...spec } = opts
+        const entry: FakeWorld['transports'][number] = { iface: opts.interface, opts: spec, closed: false }
         this.transports.push(entry)
         return {
           send: (payload, source, destination) => {
@@ -121,7 +137,9 @@ export class FakeWorld {
           onPacket: (l) => {
             entry.listener = l
           },
-          close: () => {},
+          close: () => {
+            entry.closed = true
+          },
         }
       },
       notifyFifo: (kind, name, state, priority) => this.events.push({ kind: 'fifo', line: `${kind} "${name}" ${state} ${priority}` }),

@@ -4,7 +4,7 @@ import type { VipEntry } from '../../src/config/model.js'
 import type * as AddressManagerModule from '../../src/io/address-manager.js'
 import { addArgs, createAddressManager, removeArgs } from '../../src/io/address-manager.js'
 import { runIp } from '../../src/io/ip-command.js'
-import { createLab, requireRoot } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart } from '../helpers/netns.js'
 
 const at = { file: 'keepalived.conf', line: 1 }
 const vip = (over: Partial<VipEntry> = {}): VipEntry => ({ address: '10.0.0.100', family: 4, prefixLength: 32, dev: 'eth0', at, ...over })
@@ -87,7 +87,7 @@ t.test('has: reads ip -j addr show dev, matching address, family and prefix', as
   t.equal(await am.has(vip({ dev: 'eth9' })), false, 'no such device')
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   t.test('add, has and remove are idempotent on a real interface', async (t) => {
     const lab = await createLab(t, { hosts: ['a'], ipv6: true })
     const ns = lab.netns('a')

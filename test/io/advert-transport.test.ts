@@ -7,7 +7,7 @@ import type * as TransportModule from '../../src/io/advert-transport.js'
 import type { ReceivedPacket } from '../../src/io/ports.js'
 import { buildIpv4Header } from '../../src/protocol/index.js'
 import { startAgent } from '../helpers/agent.js'
-import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart, waitFor } from '../helpers/netns.js'
 import { vrrpV2Message } from '../helpers/vrrp-bytes.js'
 
 const GROUP = '224.0.0.18'
@@ -140,7 +140,7 @@ t.test('IPv6 is refused in words', async (t) => {
   t.throws(() => open({ ...opts, family: 6, multicastGroup: 'ff02::12' }), { message: /IPv6 is not supported yet \(interface eth0\)/ })
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   t.test('multicast advert from A reaches B with TTL 255, its source and payload intact', async (t) => {
     const lab = await createLab(t, { hosts: ['a', 'b'] })
     const transport = (h: string) => ({ transports: [{ interface: lab.iface(h), ifindex: lab.ifindex(h), multicastGroup: GROUP, unicastPeers: [] }] })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { startAgent } from '../helpers/agent.js'
-import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart, waitFor } from '../helpers/netns.js'
 import type * as GarpModule from '../../src/io/garp-sender.js'
 import { sockaddrLl } from '../../src/io/garp-sender.js'
 
@@ -39,7 +39,7 @@ t.test('a bad MAC or address is returned as an error', async (t) => {
   garp.close()
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   // RFC 9568 8.1.2 / RFC 5227 3: the announcement moves the VIP in neighbours' caches
   t.test('a gratuitous ARP from A repoints the client\'s stale neighbour entry for the VIP to A', async (t) => {
     const lab = await createLab(t, { hosts: ['a', 'client'] })

@@ -6,7 +6,7 @@ import type { IpResult } from '../../src/io/ip-command.js'
 import { runIp } from '../../src/io/ip-command.js'
 import { createLinks, monitorLineInterface } from '../../src/io/links.js'
 import type { InterfaceInfo } from '../../src/io/ports.js'
-import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart, waitFor } from '../helpers/netns.js'
 
 t.test('the interface a monitor line is about', async (t) => {
   t.equal(monitorLineInterface('3: v0@v1: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 qdisc noqueue state LOWERLAYERDOWN group default '), 'v0')
@@ -139,7 +139,7 @@ t.test('a throwing listener does not stop the others', async (t) => {
   t.pass('no exception escaped')
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   t.test('get and watch on a real interface: cut, heal, address added', async (t) => {
     const lab = await createLab(t, { hosts: ['a', 'b'] })
     const ns = lab.netns('a')

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline'
 import type { VipEntry } from '../../src/config/model.js'
 import type * as NetlinkModule from '../../src/io/netlink-addresses.js'
 import { buildAddressRequest, parseAcks, scopeNumber, sockaddrNl } from '../../src/io/netlink-addresses.js'
-import { createLab, requireRoot, type Lab } from '../helpers/netns.js'
+import { createLab, requireRootForLabPart, type Lab } from '../helpers/netns.js'
 
 const at = { file: 'test.conf', line: 1, column: 1 } as unknown as VipEntry['at']
 const vip4: VipEntry = { address: '10.9.0.100', family: 4, prefixLength: 24, broadcast: '10.9.0.255', dev: 'd0', scope: 'link', label: 'd0:vip', at }
@@ -125,7 +125,7 @@ t.test('when koffi cannot load, calls go to the fallback and the reason is logge
   eager.close()
 })
 
-if (requireRoot(t)) {
+if (requireRootForLabPart(t)) {
   const RUNNER = new URL('../helpers/netlink-addresses-runner.ts', import.meta.url).pathname
 
   /** Runs the ops in one fresh process in `host`; the outcomes, in order. */

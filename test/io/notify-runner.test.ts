@@ -104,3 +104,23 @@ t.test('jobs run as the script user with the default timeout for timeout 0', asy
   await r.drain()
   t.match(seen, [{ uid: 65534, gid: 65534, timeoutMs: 1234 }, { uid: 65534, timeoutMs: 99 }])
 })
+
+t.test("a reload's script_user applies to the jobs that start after it", { skip: process.getuid?.() !== 0 && 'needs root: a non-root vrrpd runs scripts as itself' }, async (t) => {
+  const seen: RunOptions[] = []
+  const fake = async (_a: string[], o: RunOptions): Promise<RunResult> => {
+    seen.push(o)
+    return { exitCode: 0, signal: null, timedOut: false, durationMs: 1 }
+  }
+  const users = createUserLookup({ passwd: fx('passwd'), group: fx('group') }, false)
+  const r = createNotifyRunner({ defaultTimeoutMs: 1000, runProcess: fake, userLookup: users, scriptUser: { user: 'nobody' } })
+  r.enqueue({ key: 'k', argv: ['/x'], timeoutMs: 0 })
+  await r.drain()
+  r.setScriptUser({ user: 'keepalived_script' })
+  r.enqueue({ key: 'k', argv: ['/y'], timeoutMs: 0 })
+  await r.drain()
+  r.setScriptUser(undefined)
+  r.enqueue({ key: 'k', argv: ['/z'], timeoutMs: 0 })
+  await r.drain()
+  // The fixture has keepalived_script (998:997): the default without script_user.
+  t.match(seen.map((o) => [o.uid, o.gid]), [[65534, 65534], [998, 997], [998, 997]])
+})

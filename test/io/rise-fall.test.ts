@@ -1,5 +1,5 @@
 import t from 'tap'
-import { initialRiseFall, stepRiseFall, type RiseFallState } from '../../src/io/rise-fall.js'
+import { carryRiseFall, initialRiseFall, stepRiseFall, type RiseFallState } from '../../src/io/rise-fall.js'
 
 /** Feeds outcomes ('1' success, '0' failure) and returns the ok value after each, marking flips with '!'. */
 function trace(start: RiseFallState, outcomes: string, rise: number, fall: number): string {
@@ -36,4 +36,19 @@ t.test('init_fail starts FAILED and needs rise successes', async (t) => {
   t.equal(s.ok, false)
   t.equal(trace(s, '111', 3, 2), 'DDU!')
   t.equal(trace(s, '0110111', 3, 2), 'DDDDDDU!')
+})
+
+t.test('a reload keeps the result, on the new rise/fall scale (keepalived clear_diff_script)', async (t) => {
+  const failed: RiseFallState = { result: 0, ok: false, initial: false }
+  t.same(carryRiseFall(failed, 2, 2, 3, 3), failed, 'failed at 0 stays at 0')
+  // rise 3, one success towards recovery (result 1 of 0..4): rise 5 keeps "two short of OK".
+  t.same(carryRiseFall({ result: 1, ok: false, initial: false }, 3, 2, 5, 2), { result: 3, ok: false, initial: false })
+  t.same(carryRiseFall({ result: 1, ok: false, initial: false }, 3, 2, 1, 2), { result: 0, ok: false, initial: false }, 'never below 0')
+  t.same(carryRiseFall({ result: 3, ok: true, initial: false }, 2, 2, 4, 4), { result: 7, ok: true, initial: false }, 'full stays full')
+  // OK, one failure into fall 3 (result 3 of 0..4 with rise 2): rise 1 fall 5 keeps one step above rise.
+  t.same(carryRiseFall({ result: 3, ok: true, initial: false }, 2, 3, 1, 5), { result: 2, ok: true, initial: false })
+  t.same(carryRiseFall(initialRiseFall(false, 1, 1), 1, 1, 2, 2), { result: 3, ok: true, initial: true }, 'no result yet: the first one still decides')
+  // The carried state then steps as usual: a failing script needs its rise to come back.
+  t.equal(trace(carryRiseFall(failed, 1, 1, 2, 1), '011', 2, 1), 'DDU!')
+  t.equal(trace(carryRiseFall(initialRiseFall(true, 1, 1), 1, 1, 1, 1), '01', 1, 1), 'DU!', 'init_fail without a result yet counts as failed')
 })

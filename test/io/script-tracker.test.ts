@@ -8,6 +8,7 @@ import type { ProcLogLevel } from '../../src/io/proc-log.js'
 import type { RunOptions, RunResult } from '../../src/io/run-process.js'
 import { createScriptTracker, SECURITY_VIOLATION, type ScriptTrackerOptions } from '../../src/io/script-tracker.js'
 import { createUserLookup } from '../../src/io/user-lookup.js'
+import { checkScriptSecurity } from '../../src/config/script-security.js'
 import { until } from '../helpers/until.js'
 
 const root = process.getuid?.() === 0
@@ -16,6 +17,9 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const fx = (name: string): string => fileURLToPath(new URL(`../fixtures/io/${name}`, import.meta.url))
 // The host's users stay out: no keepalived_script, so scripts run as root (ourselves).
 const hostless = () => createUserLookup({ passwd: fx('passwd-no-ks'), group: fx('group') }, false)
+// Scripts in our temp dir are ours: only root owns a path keepalived's check calls safe.
+// Tests of something else trust every script, so they run without root.
+const trusting = (path: string) => ({ ok: true as const, path })
 
 function script(rel: string, body: string, mode = 0o755): string {
   const p = join(dir, rel)
@@ -60,6 +64,7 @@ function harness(
     log: (level, msg) => h.logs.push([level, msg]),
     userLookup: hostless(),
     killGraceMs: 300,
+    checkScriptSecurity: trusting,
     ...opts,
   })
   h.tracker.start(scripts, (name, ok, detail) => {
@@ -89,7 +94,7 @@ function flipScript(name: string): { path: string; code: string; runs: string } 
   return { path, code, runs }
 }
 
-t.test('rise/fall: fall consecutive failures to fail, rise successes to recover', { skip: !root && 'needs root' }, async (t) => {
+t.test('rise/fall: fall consecutive failures to fail, rise successes to recover', async (t) => {
   const f = flipScript('flip')
   const h = harness(t, [vs('chk', f.path, { rise: 2, fall: 3 })], {}, () => lines(f.runs))
   t.ok(await until(() => lines(f.runs).length >= 2), 'runs on its interval')
@@ -107,7 +112,7 @@ t.test('rise/fall: fall consecutive failures to fail, rise successes to recover'
   t.ok(h.logs.some(([, m]) => m === 'Script `chk` now returning 1'), 'status changes are logged as keepalived does')
 })
 
-t.test('init_fail starts FAILED; a first failure without it fails at once despite fall', { skip: !root && 'needs root' }, async (t) => {
+t.test('init_fail starts FAILED; a first failure without it fails at once despite fall', async (t) => {
   const a = flipScript('initfail')
   const b = flipScript('firstfail')
   writeFileSync(b.code, '4\n')
@@ -121,7 +126,7 @@ t.test('init_fail starts FAILED; a first failure without it fails at once despit
   t.equal(lines(b.runs)[0], '4')
 })
 
-t.test('a timeout is a failure and kills the script with its children', { skip: !root && 'needs root' }, async (t) => {
+t.test('a timeout is a failure and kills the script with its children', async (t) => {
   const pids = join(dir, 'slow.pids')
   const p = script('slow.sh', `sleep 100 &\necho $! >> ${pids}\necho $$ >> ${pids}\nwait`)
   const h = harness(t, [vs('slow', p, { intervalMs: 5000, timeoutMs: 150 })])
@@ -139,7 +144,7 @@ t.test('a timeout is a failure and kills the script with its children', { skip: 
   t.ok(await until(() => gone(child as number) && gone(leader as number)), 'neither the script nor its sleep 100 exists')
 })
 
-t.test('one run at a time, on a fixed grid, once per interval even when listed twice', { skip: !root && 'needs root' }, async (t) => {
+t.test('one run at a time, on a fixed grid, once per interval even when listed twice', async (t) => {
   const log = join(dir, 'grid.log')
   const busy = join(dir, 'grid.busy')
   // Each run takes ~2.5 intervals: the tracker must skip ticks, never overlap.
@@ -159,7 +164,7 @@ t.test('one run at a time, on a fixed grid, once per interval even when listed t
   t.ok(h.logs.some(([, m]) => m === 'Track script grid is already running, expect idle - skipping run'))
 })
 
-t.test('a script shared by three instances runs once per interval, not three times', { skip: !root && 'needs root' }, async (t) => {
+t.test('a script shared by three instances runs once per interval, not three times', async (t) => {
   const log = join(dir, 'quick.log')
   const p = script('quick.sh', `echo run >> ${log}\nsleep 0.07`)
   const s = vs('quick', p, { intervalMs: 100 })
@@ -173,14 +178,14 @@ t.test('a script shared by three instances runs once per interval, not three tim
   t.ok(n >= 1 && n <= Math.floor(elapsed / 100) + 1, `${n} runs in ${elapsed} ms at a 100 ms interval`)
 })
 
-t.test('enable_script_security refuses unsafe scripts: disabled and failed', { skip: !root && 'needs root' }, async (t) => {
+t.test('enable_script_security refuses unsafe scripts: disabled and failed', { skip: !root && 'needs root: a safe script must be root-owned' }, async (t) => {
   const ran = join(dir, 'unsafe.ran')
   const ww = script('ww.sh', `touch ${ran}`, 0o777)
   mkdirSync(join(dir, 'open'), { recursive: true })
   chmodSync(join(dir, 'open'), 0o777)
   const inOpen = script('open/x.sh', `touch ${ran}`)
   const safe = script('safe.sh', 'exit 0')
-  const h = harness(t, [vs('ww', ww), vs('indir', inOpen), vs('safe', safe)])
+  const h = harness(t, [vs('ww', ww), vs('indir', inOpen), vs('safe', safe)], { checkScriptSecurity })
   t.ok(await until(() => h.events.length === 2))
   await sleep(150)
   t.same(
@@ -198,10 +203,10 @@ t.test('enable_script_security refuses unsafe scripts: disabled and failed', { s
   t.notOk(msgs.some((m) => m.startsWith('SECURITY VIOLATION')))
 })
 
-t.test('without script security: one warning, and unsafe scripts still run', { skip: !root && 'needs root' }, async (t) => {
+t.test('without script security: one warning, and unsafe scripts still run', async (t) => {
   const ran = join(dir, 'lax.ran')
   const ww = script('lax.sh', `touch ${ran}`, 0o777)
-  const h = harness(t, [vs('lax', ww), vs('lax2', ww)], { enableScriptSecurity: false })
+  const h = harness(t, [vs('lax', ww), vs('lax2', ww)], { enableScriptSecurity: false, checkScriptSecurity })
   t.ok(await until(() => existsSync(ran)))
   const violations = h.logs.filter(([, m]) => m.startsWith('SECURITY VIOLATION'))
   t.same(violations, [['warn', `${SECURITY_VIOLATION} There are insecure scripts.`]])
@@ -209,7 +214,7 @@ t.test('without script security: one warning, and unsafe scripts still run', { s
   t.same(h.events, [])
 })
 
-t.test('stop() kills running scripts and nothing is reported afterwards', { skip: !root && 'needs root' }, async (t) => {
+t.test('stop() kills running scripts and nothing is reported afterwards', async (t) => {
   const pidFile = join(dir, 'long.pid')
   const p = script('long.sh', `echo $$ > ${pidFile}\nexec sleep 100`)
   const h = harness(t, [vs('long', p, { intervalMs: 50, timeoutMs: 10_000 })])
@@ -223,7 +228,7 @@ t.test('stop() kills running scripts and nothing is reported afterwards', { skip
   t.same(h.events, [], 'no change reported for the killed run')
 })
 
-t.test('scripts run as script_user, else keepalived_script, else root', async (t) => {
+t.test('scripts run as script_user, else keepalived_script, else root', { skip: !root && 'needs root: a non-root vrrpd cannot switch users' }, async (t) => {
   const calls: Array<{ argv: string[]; opts: RunOptions }> = []
   const fake = async (argv: string[], opts: RunOptions): Promise<RunResult> => {
     calls.push({ argv, opts })
@@ -246,7 +251,7 @@ t.test('scripts run as script_user, else keepalived_script, else root', async (t
   }
 })
 
-t.test('an unknown user disables the script as failed', async (t) => {
+t.test('an unknown user disables the script as failed', { skip: !root && 'needs root: a non-root vrrpd runs scripts as itself' }, async (t) => {
   const h = harness(t, [vs('who', '/bin/true', { user: 'ghost' })], { enableScriptSecurity: false })
   t.ok(await until(() => h.events.length === 1))
   t.same(h.events[0], { name: 'who', ok: false, detail: "VRRP_Script(who) failed (disabled: unknown user 'ghost')" })
@@ -256,4 +261,60 @@ t.test('a spawn failure counts as a failure (security off)', async (t) => {
   const h = harness(t, [vs('gone', join(dir, 'does-not-exist.sh'))], { enableScriptSecurity: false })
   t.ok(await until(() => h.events.length === 1))
   t.same(h.events[0], { name: 'gone', ok: false, detail: 'VRRP_Script(gone) failed (could not run: ENOENT: no such file)' })
+})
+
+t.test('reload: a failing script stays failed without a new report, init_fail included, and still reports its recovery', async (t) => {
+  const f = flipScript('reload-keep')
+  writeFileSync(f.code, '1\n')
+  const s = vs('keep', f.path, { intervalMs: 50 })
+  const h = harness(t, [s], {}, () => lines(f.runs))
+  t.ok(await until(() => h.events.length === 1))
+  t.same(h.events[0], { name: 'keep', ok: false, detail: 'VRRP_Script(keep) failed (exited with status 1)' })
+  // init_fail now set: it must not reset the kept result (keepalived clear_diff_script).
+  h.tracker.reload([{ ...s, initFail: true }], { enableScriptSecurity: true })
+  t.ok(h.logs.some(([l, m]) => l === 'info' && m === 'VRRP_Script(keep) considered unsuccessful on reload'))
+  const runs = lines(f.runs).length
+  t.ok(await until(() => lines(f.runs).length >= runs + 3), 'it runs on after the reload')
+  t.equal(h.events.length, 1, 'the failure is not reported again')
+  writeFileSync(f.code, '0\n')
+  t.ok(await until(() => h.events.length === 2), 'the recovery is reported')
+  t.same(h.events[1], { name: 'keep', ok: true, detail: 'VRRP_Script(keep) succeeded' })
+})
+
+t.test('reload: an OK script stays OK; a removed script stops; a new one starts as at startup', async (t) => {
+  const ok = flipScript('reload-ok')
+  const gone = flipScript('reload-gone')
+  const fresh = flipScript('reload-new')
+  writeFileSync(fresh.code, '3\n')
+  const h = harness(t, [vs('ok', ok.path, { intervalMs: 50 }), vs('gone', gone.path, { intervalMs: 50 })])
+  t.ok(await until(() => lines(ok.runs).length >= 1 && lines(gone.runs).length >= 1))
+  h.tracker.reload([vs('ok', ok.path, { intervalMs: 50, rise: 3, fall: 3 }), vs('new', fresh.path, { intervalMs: 50, fall: 4 })], { enableScriptSecurity: true })
+  t.ok(h.logs.some(([, m]) => m === 'VRRP_Script(ok) considered successful on reload'))
+  t.ok(await until(() => h.events.length === 1), 'the new script reports')
+  // No result yet, so its first one decides at once, whatever fall says (as at startup).
+  t.same(h.events, [{ name: 'new', ok: false, detail: 'VRRP_Script(new) failed (exited with status 3)' }])
+  const goneRuns = lines(gone.runs).length
+  const okRuns = lines(ok.runs).length
+  t.ok(await until(() => lines(ok.runs).length >= okRuns + 3))
+  t.equal(lines(gone.runs).length, goneRuns, 'the removed script no longer runs')
+  t.equal(h.events.length, 1, 'the kept OK script reports nothing')
+})
+
+t.test('reload applies enable_script_security and script_user to kept scripts', async (t) => {
+  const calls: RunOptions[] = []
+  const fake = async (_argv: string[], opts: RunOptions): Promise<RunResult> => {
+    calls.push(opts)
+    return { exitCode: 0, signal: null, timedOut: false, durationMs: 1 }
+  }
+  const unsafe = (path: string) => ({ ok: false as const, path, reason: 'insecure' as const, message: `Unsafe permissions found for script '${path}' - disabling.` })
+  const h = harness(t, [vs('lax', '/opt/lax.sh', { intervalMs: 30 })], { enableScriptSecurity: false, runProcess: fake, checkScriptSecurity: unsafe })
+  t.ok(await until(() => calls.length >= 2), 'runs while script security is off')
+  t.same(h.events, [])
+  h.tracker.reload([vs('lax', '/opt/lax.sh', { intervalMs: 30 })], { enableScriptSecurity: true })
+  t.ok(await until(() => h.events.length === 1))
+  t.same(h.events[0], { name: 'lax', ok: false, detail: 'VRRP_Script(lax) failed (disabled: unsafe permissions)' })
+  t.ok(h.logs.some(([, m]) => m === 'Disabling track script lax due to insecure'))
+  const n = calls.length
+  await sleep(150)
+  t.ok(calls.length <= n + 1, 'a disabled script no longer runs')
 })
