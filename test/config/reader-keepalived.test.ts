@@ -13,6 +13,8 @@ import { ConfigReader } from '../../src/config/reader.js'
 import { DiagnosticSink } from '../../src/config/diagnostics.js'
 import { tokenizeLine } from '../../src/config/tokenize.js'
 import { loadConfig } from '../../src/config/index.js'
+import { buildTree, type Node } from '../../src/config/tree.js'
+import { restOfLine } from '../../src/config/values.js'
 import { splitCommandLine } from '../../src/config/tokenize.js'
 
 const KEEPALIVED = '/usr/sbin/keepalived'
@@ -121,8 +123,20 @@ t.test('escapes in script lines decode as keepalived decodes them', { skip: skip
   )
   const theirs = keepalivedScriptPaths(dir, conf)
   t.ok(theirs.length >= scripts.length, `keepalived named ${theirs.length} scripts`)
-  const r = loadConfig(conf, { configId: 'h1', interfaceExists: () => true })
-  const ours = [...Object.values(r.config.scripts).map((s) => s.script), r.config.instances[0]?.notify.any ?? '']
+  // The command lines as the keyword handlers take them (restOfLine), straight from
+  // the tree: the model drops scripts whose file is missing, as keepalived does.
+  const sink = new DiagnosticSink()
+  const reader = new ConfigReader(sink, { configId: 'h1' })
+  reader.readFile(conf)
+  const commands: string[] = []
+  const walk = (nodes: Node[]): void => {
+    for (const n of nodes) {
+      if (n.keyword === 'script' || n.keyword === 'notify') commands.push(restOfLine(n, { sink, interfaceExists: () => true }) ?? '')
+      if (n.children) walk(n.children)
+    }
+  }
+  walk(buildTree(reader.lines, sink))
+  const ours = commands
     .map((line) => splitCommandLine(line)[0] ?? '')
     .filter((argv0) => argv0 !== '') // a line keepalived cannot split: it removes the script
     .sort()
