@@ -3,6 +3,7 @@
  * No side effects: help, version and usage errors come back as `{ exit, message }`
  * for main.ts to print.
  */
+import { signumFor } from './io/signals.js'
 import { readFileSync } from 'node:fs'
 import yargs from 'yargs'
 import { DEFAULTS } from './config/model.js'
@@ -110,6 +111,7 @@ function build(argv: string[]) {
     .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
     .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
     .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
+    .option('signum', { type: 'string', describe: "Print the number of keepalived's signal NAME (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit", requiresArg: true })
     .option('metrics-listen', { type: 'string', describe: 'Serve Prometheus metrics on http://[ADDR:]PORT/metrics (ADDR defaults to 127.0.0.1)', requiresArg: true })
   for (const [name, short, takesValue] of UNSUPPORTED) {
     y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
@@ -144,6 +146,11 @@ export function parseCli(argv: string[]): CliOptions | CliExit {
   if (failure !== undefined) return { exit: 1, message: `vrrpd: ${failure}\nTry 'vrrpd --help'.` }
   if (output !== '') return { exit: 0, message: output }
   const a = parsed as Record<string, unknown>
+  if (typeof a.signum === 'string') {
+    // keepalived's --signum, which scripts and keepalived-exporter use to find the numbers.
+    const n = signumFor(a.signum)
+    return n === undefined ? { exit: 1, message: `Unknown sigfunc ${a.signum}` } : { exit: 0, message: `${n}` }
+  }
   const positional = (a._ as unknown[]).map(String)
   if (positional.length > 0) return { exit: 1, message: `vrrpd: unexpected argument '${positional[0]}'\nTry 'vrrpd --help'.` }
   const warnings: string[] = []

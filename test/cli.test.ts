@@ -1,6 +1,6 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseCli, type CliOptions } from '../src/cli.js'
@@ -93,4 +93,13 @@ t.test('the real CLI, spawned: -t exit codes, no stack trace', async (t) => {
   const bad = spawn(['-t', '-f', join(dir, 'k.conf')])
   t.equal(bad.status, 4, 'the only instance is unusable')
   t.notMatch(bad.stderr, /\n\s+at /, 'no stack trace')
+})
+
+t.test("--signum NAME answers as keepalived's (scripts and keepalived-exporter ask it for the numbers)", { skip: existsSync('/usr/sbin/keepalived') ? false : 'no keepalived here' }, (t) => {
+  for (const name of ['STOP', 'RELOAD', 'DATA', 'STATS', 'STATS_CLEAR', 'JSON', 'TDUMP', 'NOPE']) {
+    const k = spawnSync('/usr/sbin/keepalived', [`--signum=${name}`], { encoding: 'utf8' })
+    const ours = parseCli([`--signum=${name}`])
+    t.same(ours, { exit: k.status, message: (k.status === 0 ? k.stdout : k.stderr).trim() }, name)
+  }
+  t.end()
 })

@@ -83,6 +83,8 @@ export function applyHealth(ctx: StepContext, inst: InstanceState): void {
  */
 export function masterDownExpired(ctx: StepContext, inst: InstanceState): void {
   inst.masterDownAt = undefined
+  // keepalived's line for the reason of the MASTER line that follows (vrrp_scheduler.c).
+  log(ctx, 'info', 'Receive advertisement timeout', inst.name)
   const group = groupOf(ctx, inst)
   const holder = group && memberNotReadyForMaster(ctx, group, inst)
   if (group && holder) {

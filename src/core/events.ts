@@ -3,7 +3,8 @@
  * tracked objects, interfaces, addresses and I/O failures.
  */
 import type { TrackKind } from './types.js'
-import type { InstanceState, StepContext } from './state.js'
+import type { InstanceState, StepContext, TrackValue } from './state.js'
+import { trackEffect } from './priority.js'
 import { log, trackKey } from './state.js'
 import { refreshHealth, sendAdvert, sourceAddress, syncTimer } from './instance.js'
 import { refreshGroupTracks } from './sync-group.js'
@@ -94,10 +95,14 @@ function reassess(ctx: StepContext, inst: InstanceState): void {
 export function handleTrack(ctx: StepContext, kind: TrackKind, name: string, ok: boolean, value: number | undefined): void {
   const { router } = ctx
   const key = trackKey(kind, name)
-  router.trackValues.set(key, { ok, value: kind === 'file' ? (ok ? value ?? 0 : 0) : 0 })
+  const before = router.trackValues.get(key) ?? { ok: true, value: 0 }
+  const after = { ok, value: kind === 'file' ? (ok ? value ?? 0 : 0) : 0 }
+  router.trackValues.set(key, after)
   for (const n of router.instancesByTrack.get(key) ?? []) {
     const inst = router.instances.get(n)
-    if (inst) reassess(ctx, inst)
+    if (!inst) continue
+    if (kind === 'file') logTrackFileFault(ctx, inst, name, before, after)
+    reassess(ctx, inst)
   }
   for (const g of router.groupsByTrack.get(key) ?? []) {
     const group = router.groups.get(g)
@@ -107,6 +112,18 @@ export function handleTrack(ctx: StepContext, kind: TrackKind, name: string, ok:
     if (before === group.trackFault) continue
     const first = group.members.map((m) => router.instances.get(m)).find((i) => i !== undefined)
     if (first) applyHealth(ctx, first)
+  }
+}
+
+/** keepalived's lines (track_file.c) when a tracked file puts an instance in or out of FAULT. */
+function logTrackFileFault(ctx: StepContext, inst: InstanceState, name: string, before: TrackValue, after: TrackValue): void {
+  for (const b of inst.tracks) {
+    if (b.kind !== 'file' || b.ref.name !== name) continue
+    const was = trackEffect(b, before).fault
+    const is = trackEffect(b, after).fault
+    if (was === is) continue
+    // "(VI_1): tracked ..." with keepalived's colon, so not through log()'s "(VI_1) " prefix.
+    ctx.actions.push({ type: 'log', level: 'info', instance: inst.name, message: `(${inst.name}): tracked file ${name} ${is ? 'now FAULT state' : 'leaving FAULT state'}` })
   }
 }
 

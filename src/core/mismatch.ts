@@ -43,6 +43,11 @@ export function reportMismatch(ctx: StepContext, inst: InstanceState, source: st
   return true
 }
 
+/** Whether reportMismatch would report this one (new source+reason, or a changed detail). */
+export function isNewMismatch(inst: InstanceState, source: string, reason: DropReason, detail: string): boolean {
+  return inst.mismatches.get(source)?.get(reason)?.detail !== detail
+}
+
 /** A clean advert from `source`: forget its mismatches so a new one is reported again. */
 export function clearMismatches(inst: InstanceState, source: string): void {
   if (inst.mismatches.size > 0) inst.mismatches.delete(source)

@@ -10,12 +10,12 @@ import { log } from './state.js'
 import { authDataEqual, compareAddresses } from './address.js'
 import { masterDownFor, sendAdvert, sourceAddress, syncTimer } from './instance.js'
 import { skewTimeMs } from './timers.js'
-import { clearMismatches, MISMATCH_REASONS, reportMismatch } from './mismatch.js'
+import { clearMismatches, isNewMismatch, MISMATCH_REASONS, reportMismatch } from './mismatch.js'
 import { yieldToBetterMaster } from './decide.js'
 
 export interface Rejection {
   reason: DropReason
-  /** keepalived-like debug line. */
+  /** keepalived's own line for this drop (vrrp.c vrrp_check_packet), without the "(VI_1) " prefix. */
   message: string
   /** For the loud report: "has interval 2000 ms, ours 1000 ms". */
   detail: string
@@ -32,19 +32,19 @@ function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejec
   const cfg = inst.config
   const mine = inst.advertTemplate
   if (advert.version !== cfg.version) {
-    return { reason: 'version', message: `received VRRPv${advert.version} advert from ${source}, ours is VRRPv${cfg.version}`, detail: `version ${advert.version}, ours ${cfg.version}` }
+    return { reason: 'version', message: `wrong version. Received ${advert.version} and expect ${cfg.version}`, detail: `version ${advert.version}, ours ${cfg.version}` }
   }
   if (cfg.version === 2) {
     if (advert.authType !== mine.authType) {
-      return { reason: 'authMismatch', message: `received a packet with auth type ${advert.authType} from ${source}, ours is ${mine.authType}`, detail: `auth type ${advert.authType}, ours ${mine.authType}` }
+      return { reason: 'authMismatch', message: `received a ${advert.authType} auth, expecting ${mine.authType}!`, detail: `auth type ${advert.authType}, ours ${mine.authType}` }
     }
     if (mine.authType === AUTH_TYPE.simple && !authDataEqual(advert.authData, mine.authData)) {
-      return { reason: 'authData', message: `received an invalid passwd from ${source}`, detail: 'a different auth_pass' }
+      return { reason: 'authData', message: 'received an invalid passwd!', detail: 'a different auth_pass' }
     }
     if (advert.adverIntervalMs !== cfg.advertIntervalMs) {
       return {
         reason: 'interval',
-        message: `advertisement interval mismatch mine=${cfg.advertIntervalMs} ms rcv'd=${advert.adverIntervalMs} ms`,
+        message: `advertisement interval mismatch mine=${Math.floor(cfg.advertIntervalMs / 1000)} sec rcv'd=${Math.floor(advert.adverIntervalMs / 1000)} sec`,
         detail: `interval ${advert.adverIntervalMs} ms, ours ${cfg.advertIntervalMs} ms`,
       }
     }
@@ -53,7 +53,10 @@ function checkAdvert(inst: InstanceState, source: string, advert: Advert): Rejec
   if (!(cfg.skipCheckAdvAddr && source === inst.masterAddress) && !sameAddressSet(advert.ipAddresses, mine.ipAddresses)) {
     return {
       reason: 'addressList',
-      message: `ip address associated with VRID ${cfg.virtualRouterId} not present in MASTER advert from ${source}`,
+      message:
+        advert.ipAddresses.length !== mine.ipAddresses.length
+          ? `received an unexpected ip number count ${advert.ipAddresses.length}, expected ${mine.ipAddresses.length}!`
+          : `ip address associated with VRID ${cfg.virtualRouterId} not present in MASTER advert: ${mine.ipAddresses.find((a) => !advert.ipAddresses.includes(a)) ?? ''}`,
       detail: `VIPs [${advert.ipAddresses.join(' ')}], ours [${mine.ipAddresses.join(' ')}]`,
     }
   }
@@ -179,8 +182,11 @@ export function receiveAdvert(ctx: StepContext, inst: InstanceState, source: str
   const ownerList = rejection?.reason === 'addressList' && advert.priority === 255
   if (rejection) {
     if (!ownerList) inst.stats.dropped[rejection.reason] = (inst.stats.dropped[rejection.reason] ?? 0) + 1
-    log(ctx, 'debug', rejection.message, inst.name)
-    if (MISMATCH_REASONS.has(rejection.reason)) reportMismatch(ctx, inst, source, rejection.reason, rejection.detail)
+    // keepalived's line at its level (info) once per peer and mismatch, beside the
+    // CONFIG MISMATCH alarm; every further packet only at debug (keepalived logs each).
+    const mismatch = MISMATCH_REASONS.has(rejection.reason)
+    log(ctx, mismatch && isNewMismatch(inst, source, rejection.reason, rejection.detail) ? 'info' : 'debug', rejection.message, inst.name)
+    if (mismatch) reportMismatch(ctx, inst, source, rejection.reason, rejection.detail)
     if (!ownerList) return
   } else clearMismatches(inst, source)
   inst.stats.advertRcvd++

@@ -64,8 +64,10 @@ function enterMaster(ctx: StepContext, inst: InstanceState): void {
  * Leaving MASTER: optionally priority 0 (RFC 3768 6.4.3 Shutdown; for FAULT, keepalived's
  * vrrp_state_leave_master), then drop the VIPs.
  */
-function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean): void {
+function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: boolean, stopping = false): void {
   if (sendPriorityZero) sendAdvert(ctx, inst, 0)
+  // keepalived says so when it stops (vrrp_restore_interface), not when it goes to FAULT.
+  if (sendPriorityZero && stopping) log(ctx, 'info', 'sent 0 priority', inst.name)
   const vips = allVips(inst.config)
   if (vips.length > 0) {
     log(ctx, 'info', 'removing VIPs.', inst.name)
@@ -91,7 +93,7 @@ function enterFault(ctx: StepContext, inst: InstanceState, from: VrrpState): voi
 }
 
 function enterInit(ctx: StepContext, inst: InstanceState, from: VrrpState): void {
-  if (from === 'MASTER') releaseMaster(ctx, inst, true)
+  if (from === 'MASTER') releaseMaster(ctx, inst, true, true)
   clearTimers(inst)
   inst.masterAddress = undefined
   inst.masterPriority = undefined
@@ -123,6 +125,8 @@ function enter(ctx: StepContext, inst: InstanceState, to: VrrpState, reason: str
   const from = inst.state
   if (from === to) return
   log(ctx, 'info', entryMessage(from, to), inst.name)
+  // keepalived's line says no why; vrrpd's reason goes beside it, for the operator who gets the alert.
+  if (to === 'FAULT') log(ctx, 'info', `FAULT reason: ${reason}`, inst.name)
   switch (to) {
     case 'MASTER':
       enterMaster(ctx, inst)

@@ -42,7 +42,10 @@ import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
 import { coreLineKind, dropKind } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
+import type { DumpInput } from './keepalived-data.js'
+import { StatsBaseline } from './stats-baseline.js'
 import { receivePacket } from './receive.js'
+import { keepalivedDropLine } from './keepalived-drop-lines.js'
 import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
 import { StaticEntries } from './static-entries.js'
@@ -107,6 +110,9 @@ export class Daemon {
   readonly #floodGate = new FloodGate({ windowMs: DROP_LOG_WINDOW_MS })
   #floodTimer: ReturnType<Clock['setTimer']> | undefined
   readonly #startedAtIso = new Date().toISOString()
+  /** SIGSTATS_CLEAR's zero point, and each instance's last transition (wall clock), for keepalived's dumps. */
+  readonly #statsBase = new StatsBaseline()
+  readonly #lastTransition = new Map<string, number>()
   /** The VIPs each instance holds per the VIP actions carried out, whatever the core says now. */
   readonly #holding = new Map<string, Set<string>>()
   /** The error of a step that threw; from then on every event is ignored. */
@@ -145,17 +151,27 @@ export class Daemon {
     return this.#config
   }
 
-  /** The live view for `vrrpd status` and the SIGUSR1/SIGUSR2 files. */
+  /** The live view for `vrrpd status` and keepalived's dump files. */
   status(): StatusView {
     const daemon = { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file } as const
     if (!this.#router) return { daemon, instances: [], syncGroups: [], unattributedDrops: this.drops.unattributed() }
     const view = describeRouter(this.#router)
     return {
       daemon,
-      instances: view.instances.map((i) => ({ ...i, stats: { ...i.stats, dropped: sumDrops(i.stats.dropped, this.drops.forInstance(i.name)) } })),
+      instances: this.#statsBase.apply(view.instances.map((i) => ({ ...i, stats: { ...i.stats, dropped: sumDrops(i.stats.dropped, this.drops.forInstance(i.name)) } }))),
       syncGroups: view.syncGroups,
       unattributedDrops: sumDrops(view.dropped, this.drops.unattributed()),
     }
+  }
+
+  /** What keepalived's dump files are made of (status-files.ts). */
+  dumpInput(): DumpInput {
+    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now() }
+  }
+
+  /** keepalived's SIGSTATS_CLEAR, after the stats file is written: every instance's counters start again from 0. */
+  clearStats(): void {
+    this.#statsBase.clear(this.status().instances)
   }
 
   async start(): Promise<void> {
@@ -312,6 +328,7 @@ export class Daemon {
       case 'runNotify':
         return this.#runNotify(action)
       case 'stateChanged':
+        this.#lastTransition.set(action.instance, Date.now())
         this.#routeWork?.stateChanged(action.instance, action.from, action.to)
         return this.ports.stateChanged?.(action.instance, action.from, action.to)
       case 'log': {
@@ -335,7 +352,15 @@ export class Daemon {
    */
   #gateAdvertLines(source: string, actions: Action[]): Action[] {
     if (actions.some((a) => a.type === 'stateChanged')) return actions
-    return actions.filter((a) => a.type !== 'log' || a.level === 'debug' || this.#admit(coreLineKind(a.instance, a.message), source))
+    // One packet's lines are one event: keepalived's line and vrrpd's CONFIG MISMATCH
+    // beside it are admitted or held back together, never one without the other.
+    // The group is named by its most severe line (the CONFIG MISMATCH error), as its summary says.
+    const rank = { debug: 0, info: 1, warn: 2, error: 3 } as const
+    const lines = actions.filter((a): a is Extract<Action, { type: 'log' }> => a.type === 'log' && a.level !== 'debug')
+    const lead = lines.reduce<(typeof lines)[number] | undefined>((best, a) => (!best || rank[a.level] > rank[best.level] ? a : best), undefined)
+    if (!lead) return actions
+    const admitted = this.#admit(coreLineKind(lead.instance, lead.message), source)
+    return admitted ? actions : actions.filter((a) => a.type !== 'log' || a.level === 'debug')
   }
 
   #admit(kind: FloodKind, source: string): boolean {
@@ -407,6 +432,8 @@ export class Daemon {
     if (outcome.reason === 'ownAdvert') return
     this.drops.count(outcome.reason, outcome.instance)
     if (!this.#admit(dropKind(outcome, packet), packet.source)) return
+    const line = keepalivedDropLine(outcome.reason, packet, outcome.instance ? this.#instance(outcome.instance) : undefined)
+    if (line) this.log.info(line)
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
     this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`)
   }
@@ -496,7 +523,11 @@ export class Daemon {
     this.#ifaces.set(name, info)
     const isUp = info?.up ?? false
     if (info && isUp) this.#openTransports()
-    if (wasUp !== isUp) this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
+    if (wasUp !== isUp) {
+      // keepalived's words for a link change (keepalived_netlink.c), which people alert on.
+      this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`)
+      this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
+    }
     for (const family of [4, 6] as const) {
       const key = transportKey(name, family)
       const before = this.#reported.get(key)

@@ -22,6 +22,7 @@ import { Daemon, EXIT_INTERNAL_ERROR, type DaemonPorts } from './daemon.js'
 import { NotifyFifoSlot } from './notify-fifo-slot.js'
 import { scriptSecurityOf } from './trackers.js'
 import { writeStatusFile, type StatusKind } from './status-files.js'
+import { watchSignals } from '../io/signals.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
 import { createSdNotifier, statusSummary } from '../io/sd-notify.js'
@@ -155,9 +156,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         resolve(EXIT_INTERNAL_ERROR)
       })
     })
-    process.on('SIGTERM', () => stop('SIGTERM'))
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGHUP', () => {
+    const reload = (): void => {
       if (stopping) return
       serial(async () => {
         log.info('Reloading configuration (SIGHUP)')
@@ -178,20 +177,46 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         resetStates()
         systemd.ready(summary())
       })
-    })
-    const dump = (kind: StatusKind) => {
+    }
+    const dump = (kind: StatusKind): void => {
       try {
-        const file = writeStatusFile(kind, daemon.status())
-        log.info(`wrote ${file}`)
+        const file = writeStatusFile(kind, daemon.dumpInput())
+        if (file) log.debug(`wrote ${file}`)
       } catch (err) {
         log.error(`cannot write ${kind} file: ${(err as Error).message}`)
       }
     }
-    process.on('SIGUSR1', () => {
-      dump('data')
-      dump('json')
-    })
-    process.on('SIGUSR2', () => dump('stats'))
+    // keepalived's VRRP process's signals (vrrp_daemon.c vrrp_signal_init) and its
+    // parent's, with keepalived's log lines; none of them may kill vrrpd.
+    watchSignals(
+      {
+        STOP: () => stop('SIGTERM'),
+        INT: () => stop('SIGINT'),
+        RELOAD: reload,
+        DATA: () => {
+          log.info(`Printing parent data for process(${process.pid}) on signal`)
+          dump('parent')
+          log.info(`Printing VRRP data for process(${process.pid}) on signal`)
+          dump('data')
+        },
+        STATS: () => {
+          log.info(`Printing VRRP stats for process(${process.pid}) on signal`)
+          dump('stats')
+        },
+        STATS_CLEAR: () => {
+          log.info(`Printing and clearing VRRP stats for process(${process.pid}) on signal`)
+          dump('stats')
+          daemon.clearStats()
+        },
+        JSON: () => {
+          log.info(`Printing VRRP as json for process(${process.pid}) on signal`)
+          dump('json')
+        },
+        TDUMP: (signo) => log.debug(`signal ${signo} (thread dump in keepalived debug builds) ignored`),
+        XCPU: () => log.info('VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased'),
+      },
+      (level, msg) => log[level](msg),
+    )
   })
 }
 

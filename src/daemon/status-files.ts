@@ -1,15 +1,18 @@
 /**
- * keepalived's signal dumps: SIGUSR1 writes keepalived.data (and keepalived.json),
- * SIGUSR2 writes keepalived.stats, in $TMPDIR or /tmp, so scripts and habits built
- * around keepalived keep working. The same view answers `vrrpd status`.
+ * keepalived's signal dumps, in $TMPDIR or /tmp as keepalived writes them:
+ * SIGUSR1 keepalived.data and keepalived_parent.data, SIGUSR2 (and
+ * SIGSTATS_CLEAR) keepalived.stats, SIGJSON keepalived.json, all in keepalived
+ * 2.2.7's formats (keepalived-data.ts, keepalived-json.ts). vrrpd's own view
+ * (StatusView) answers `vrrpd status`; renderData is its text form.
  */
 import { writeFileSafely } from '../io/safe-file.js'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { InstanceView, RouterView } from '../core/index.js'
-import { DROP_REASONS } from '../protocol/types.js'
+import { renderKeepalivedData, renderKeepalivedParentData, type DumpInput } from './keepalived-data.js'
+import { renderKeepalivedJson, renderKeepalivedStats } from './keepalived-json.js'
 
-/** What `vrrpd status`, keepalived.json and the text dumps show: the core's view plus the daemon's. */
+/** What `vrrpd status` shows, and what keepalived's dumps are built from: the core's view plus the daemon's. */
 export interface StatusView {
   daemon: { name: 'vrrpd'; pid: number; startedAt: string; config: string }
   /** The core's instances, with the receive path's drops added into `stats.dropped`. */
@@ -19,28 +22,38 @@ export interface StatusView {
   unattributedDrops: RouterView['dropped']
 }
 
-export type StatusKind = 'data' | 'stats' | 'json'
+export type StatusKind = 'data' | 'parent' | 'stats' | 'json'
 
 /** keepalived's dump mode: rw------- */
 export const STATUS_FILE_MODE = 0o600
 
 const FILE_NAMES: Record<StatusKind, string> = {
   data: 'keepalived.data',
+  parent: 'keepalived_parent.data',
   stats: 'keepalived.stats',
   json: 'keepalived.json',
 }
 
-/** Renders and writes one status file atomically; returns its path. */
-export function writeStatusFile(kind: StatusKind, view: StatusView, dir = process.env.TMPDIR || tmpdir()): string {
+/**
+ * Renders and writes one of keepalived's dump files atomically, mode 0600 as
+ * keepalived's fopen_safe; returns its path, or undefined when keepalived would
+ * write nothing (keepalived.json without instances).
+ */
+export function writeStatusFile(kind: StatusKind, input: DumpInput, dir = process.env.TMPDIR || tmpdir()): string | undefined {
   const path = join(dir, FILE_NAMES[kind])
-  const text = kind === 'data' ? renderData(view) : kind === 'stats' ? renderStats(view) : `${JSON.stringify(view, null, 2)}\n`
+  const text =
+    kind === 'data' ? renderKeepalivedData(input)
+    : kind === 'parent' ? renderKeepalivedParentData(input.config)
+    : kind === 'stats' ? renderKeepalivedStats(input.view)
+    : renderKeepalivedJson(input)
+  if (text === undefined) return undefined
   // 0600, as keepalived's dumps (fopen_safe with its default umask 0177): counters and
   // topology are not for other users, and a planted link or temporary is refused.
   writeFileSafely(path, text, STATUS_FILE_MODE, `${kind} dump`)
   return path
 }
 
-/** keepalived.data's "VRRP Topology" section, with vrrpd's fields. */
+/** vrrpd's own text view (`vrrpd status --format text`): keepalived.data's topology with vrrpd's fields. */
 export function renderData(view: StatusView): string {
   const out = [`------< vrrpd ${view.daemon.pid} started ${view.daemon.startedAt} >------`, `Config file = ${view.daemon.config}`, '', '------< VRRP Topology >------']
   for (const i of view.instances) {
@@ -67,40 +80,5 @@ export function renderData(view: StatusView): string {
     out.push('', '------< VRRP Sync groups >------')
     for (const g of view.syncGroups) out.push(` VRRP Sync Group = ${g.name}, ${g.state}`, ...g.members.map((m) => `   monitor = ${m}`))
   }
-  return `${out.join('\n')}\n`
-}
-
-/** keepalived.stats: per instance counters, drops by reason. */
-export function renderStats(view: StatusView): string {
-  const out: string[] = []
-  for (const i of view.instances) {
-    const d = i.stats.dropped
-    out.push(
-      `VRRP Instance: ${i.name}`,
-      '  Advertisements:',
-      `    Received: ${i.stats.advertRcvd}`,
-      `    Sent: ${i.stats.advertSent}`,
-      `  Became master: ${i.stats.becomeMaster}`,
-      `  Released master: ${i.stats.releaseMaster}`,
-      '  Packet Errors:',
-      `    Length: ${d.length ?? 0}`,
-      `    TTL: ${d.ttl ?? 0}`,
-      `    Invalid Type: ${d.type ?? 0}`,
-      `    Advertisement Interval: ${d.interval ?? 0}`,
-      `    Address List: ${d.addressList ?? 0}`,
-      '  Authentication Errors:',
-      `    Invalid Type: ${d.authType ?? 0}`,
-      `    Type Mismatch: ${d.authMismatch ?? 0}`,
-      `    Failure: ${d.authData ?? 0}`,
-      '  Priority Zero:',
-      `    Received: ${i.stats.priZeroRcvd}`,
-      `    Sent: ${i.stats.priZeroSent}`,
-      '  Dropped by reason:',
-      ...DROP_REASONS.filter((r) => (d[r] ?? 0) > 0).map((r) => `    ${r}: ${d[r]}`),
-    )
-  }
-  const u = view.unattributedDrops
-  const unattributed = DROP_REASONS.filter((r) => (u[r] ?? 0) > 0)
-  if (unattributed.length) out.push('Dropped, no instance:', ...unattributed.map((r) => `  ${r}: ${u[r]}`))
   return `${out.join('\n')}\n`
 }

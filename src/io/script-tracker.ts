@@ -95,8 +95,12 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
       log('info', r.exitCode !== null && !r.timedOut ? `Script \`${name}\` now returning ${r.exitCode}` : `Script \`${name}\` ${what}`)
       t.lastOutcome = what
     }
+    const wasInitial = t.rf.initial
     const { state, changed } = stepRiseFall(t.rf, success, Math.max(1, t.script.rise), Math.max(1, t.script.fall))
     t.rf = state
+    // keepalived logs the first result of a script that starts good too ("VRRP_Script(chk) succeeded" at start-up).
+    // Not a change, so no onChange: the line only.
+    if (!changed && wasInitial && state.ok) return log('info', `VRRP_Script(${name}) succeeded`)
     if (!changed) return
     if (state.ok) report(t, true, `VRRP_Script(${name}) succeeded`)
     else if (r.timedOut) report(t, false, `VRRP_Script(${name}) timed_out`)

@@ -5,13 +5,24 @@ import t from 'tap'
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { writeStatusFile, type StatusView } from '../../src/daemon/status-files.js'
+import { writeStatusFile } from '../../src/daemon/status-files.js'
+import type { DumpInput } from '../../src/daemon/keepalived-data.js'
+import { createRouter, describeRouter } from '../../src/core/index.js'
+import { hostOpts, makeConfig, makeInstance } from '../helpers/sim-config.js'
 
-const view: StatusView = {
-  daemon: { name: 'vrrpd', pid: process.pid, startedAt: new Date(0).toISOString(), config: '/etc/keepalived/keepalived.conf' },
-  instances: [],
-  syncGroups: [],
-  unattributedDrops: {},
+// One instance: keepalived writes no keepalived.json without one.
+const config = makeConfig([makeInstance()])
+const view: DumpInput = {
+  view: {
+    daemon: { name: 'vrrpd', pid: process.pid, startedAt: new Date(0).toISOString(), config: '/etc/keepalived/keepalived.conf' },
+    instances: describeRouter(createRouter(config, hostOpts('10.0.0.1'))).instances,
+    syncGroups: [],
+    unattributedDrops: {},
+  },
+  config,
+  interfaces: new Map(),
+  lastTransition: new Map(),
+  now: 0,
 }
 
 function sharedTmp(): { dir: string; victim: string } {
@@ -28,7 +39,7 @@ t.test('the old predictable temporary planted as a link: the dump goes to its ow
   const { dir, victim } = sharedTmp()
   for (const [kind, name] of [['data', 'keepalived.data'], ['stats', 'keepalived.stats'], ['json', 'keepalived.json']] as const) {
     symlinkSync(victim, join(dir, `${name}.${process.pid}.tmp`))
-    const path = writeStatusFile(kind, view, dir)
+    const path = writeStatusFile(kind, view, dir)!
     t.equal(path, join(dir, name))
     t.notOk(lstatSync(path).isSymbolicLink(), `${name} is a regular file`)
     t.equal(lstatSync(path).mode & 0o777, 0o600, `${name} is rw------- as keepalived's`)

@@ -80,10 +80,12 @@ export interface RuntimeVrrpd extends Daemon {
   readonly pidFile: string
   readonly socketPath: string
   writeConfig(config: string): void
-  /** Sends a signal to the daemon process. */
-  signal(sig: NodeJS.Signals): void
-  /** SIGUSR1, then keepalived.data and keepalived.json once both are written. */
-  dataFiles(timeoutMs?: number): Promise<{ data: string; json: StatusView }>
+  /** Sends a signal (name or number) to the daemon process. */
+  signal(sig: NodeJS.Signals | number): void
+  /** SIGUSR1, then keepalived.data and keepalived_parent.data once both are written. */
+  dataFiles(timeoutMs?: number): Promise<{ data: string; parent: string }>
+  /** keepalived's SIGJSON (SIGRTMIN+2), then keepalived.json's text. */
+  jsonFile(timeoutMs?: number): Promise<string>
   /** SIGUSR2, then keepalived.stats. */
   statsFile(timeoutMs?: number): Promise<string>
   /** Lines logged at or after `since` (performance.now() ms). */
@@ -110,10 +112,11 @@ export function startRuntimeVrrpd(t: Pick<LabTest, 'teardown'>, lab: Pick<Lab, '
   const proc = new LoggedProcess(`vrrpd@${host}`, child)
   const daemon = new Daemon('vrrpd', host, proc)
 
-  async function waitForFiles(names: string[], sig: NodeJS.Signals, timeoutMs: number): Promise<string[]> {
+  async function waitForFiles(names: string[], sig: NodeJS.Signals | number, timeoutMs: number): Promise<string[]> {
     const paths = names.map((n) => join(dir, n))
     for (const p of paths) rmSync(p, { force: true })
-    child.kill(sig)
+    // process.kill: ChildProcess.kill refuses real-time signal numbers.
+    process.kill(child.pid!, sig)
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       // Written via rename: a file that exists is complete.
@@ -129,11 +132,12 @@ export function startRuntimeVrrpd(t: Pick<LabTest, 'teardown'>, lab: Pick<Lab, '
     pidFile: join(dir, 'vrrpd.pid'),
     socketPath: join(dir, 'vrrpd.sock'),
     writeConfig: (config: string) => writeFileSync(configPath, config),
-    signal: (sig: NodeJS.Signals) => void child.kill(sig),
+    signal: (sig: NodeJS.Signals | number) => void process.kill(child.pid!, sig),
     dataFiles: async (timeoutMs = 3000) => {
-      const [data, json] = await waitForFiles(['keepalived.data', 'keepalived.json'], 'SIGUSR1', timeoutMs)
-      return { data: data!, json: JSON.parse(json!) as StatusView }
+      const [data, parent] = await waitForFiles(['keepalived.data', 'keepalived_parent.data'], 'SIGUSR1', timeoutMs)
+      return { data: data!, parent: parent! }
     },
+    jsonFile: async (timeoutMs = 3000) => (await waitForFiles(['keepalived.json'], 36, timeoutMs))[0]!,
     statsFile: async (timeoutMs = 3000) => (await waitForFiles(['keepalived.stats'], 'SIGUSR2', timeoutMs))[0]!,
     linesSince: (since: number) => proc.lines.filter((l) => l.at >= since),
     find: (re: RegExp, since?: number) => proc.find(re, since === undefined ? {} : { since }),

@@ -59,8 +59,8 @@ export interface Vrrpd extends Daemon {
   reload(): void
   /** SIGUSR2, then the keepalived.stats text once written. */
   statsFile(timeoutMs?: number): Promise<string>
-  /** SIGUSR1, then keepalived.json parsed. */
-  dataJson(timeoutMs?: number): Promise<StatusView>
+  /** keepalived's SIGJSON (SIGRTMIN+2), then keepalived.json parsed (keepalived's format). */
+  dataJson(timeoutMs?: number): Promise<Array<{ data: Record<string, unknown>; stats: Record<string, number> }>>
   /** `vrrpd status` over the control socket. */
   status(): Promise<StatusView>
 }
@@ -83,10 +83,10 @@ export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
   const daemon = new Daemon('vrrpd', host, proc)
 
-  async function waitForFile(name: string, signal: NodeJS.Signals, timeoutMs: number): Promise<string> {
+  async function waitForFile(name: string, signal: NodeJS.Signals | number, timeoutMs: number): Promise<string> {
     const path = join(dir, name)
     rmSync(path, { force: true })
-    child.kill(signal)
+    process.kill(child.pid!, signal)
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       if (existsSync(path)) return readFileSync(path, 'utf8')
@@ -101,7 +101,7 @@ export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config
     writeConfig: (config: string) => writeFileSync(configPath, config),
     reload: () => void child.kill('SIGHUP'),
     statsFile: (timeoutMs = 3000) => waitForFile('keepalived.stats', 'SIGUSR2', timeoutMs),
-    dataJson: async (timeoutMs = 3000) => JSON.parse(await waitForFile('keepalived.json', 'SIGUSR1', timeoutMs)) as StatusView,
+    dataJson: async (timeoutMs = 3000) => JSON.parse(await waitForFile('keepalived.json', 36, timeoutMs)) as Array<{ data: Record<string, unknown>; stats: Record<string, number> }>,
     status: async () => {
       const r = await queryControlSocket(join(dir, 'vrrpd.sock'))
       if (!r.ok) throw new Error(r.error)

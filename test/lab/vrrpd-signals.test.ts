@@ -1,5 +1,6 @@
-// vrrpd's signals and CLI in real namespaces (issue #4 "Must show"): SIGUSR1 and
-// SIGUSR2 dumps in keepalived's file names, `vrrpd status`, a clean SIGTERM /
+// vrrpd's signals and CLI in real namespaces (issues #4 and #14 "Must show"):
+// keepalived's dumps on SIGUSR1, SIGUSR2, SIGSTATS_CLEAR and SIGJSON, every
+// keepalived signal sent to a running MASTER (it lives, roles stay), `vrrpd status`, a clean SIGTERM /
 // SIGINT (priority 0, VIPs released, notify_stop and notify STOP run before the
 // exit, pid file removed) and the pid-file lock against a second daemon.
 import t, { type Test } from 'tap'
@@ -9,6 +10,7 @@ import { LoggedProcess } from '../../src/lab/proc.js'
 import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
 import { ensureBuilt } from '../helpers/vrrpd.js'
 import { addressesOn, fileLines, renderConf, scratchDir, startRuntimeVrrpd, writeScript, type RuntimeVrrpd } from '../helpers/runtime-vrrpd.js'
+import { signalForFiles } from '../helpers/keepalived-dumps.js'
 
 /** The number `label`'s first group captures in keepalived.stats. */
 function statValue(stats: string, label: RegExp): number {
@@ -47,21 +49,30 @@ if (requireRoot(t)) {
   await waitFor('b follows a', async () => (await b.status()).instances[0]?.masterAddress === lab.ip('a') || undefined, 5000)
   await waitFor('VIP on a', async () => (await addressesOn(lab, 'a')).includes(vip), 3000)
 
-  t.test('SIGUSR1 writes keepalived.data and keepalived.json', async (t) => {
-    const { data, json } = await a.dataFiles()
-    t.match(data, /VRRP Instance = VI_1/)
-    t.match(data, /State = MASTER/)
-    t.match(data, new RegExp(`Virtual IP = 1\\n\\s+${vip.replaceAll('.', '\\.')}/24`))
-    t.equal(json.daemon.name, 'vrrpd')
-    t.equal(json.daemon.pid, a.proc.pid, "the daemon's pid")
-    const [i] = json.instances
-    t.match(i, { name: 'VI_1', interface: 'eth0', virtualRouterId: 61, version: 2, state: 'MASTER', basePriority: 150, effectivePriority: 150, masterAddress: lab.ip('a') }, 'instance fields')
-    t.same(i?.vips, [`${vip}/24 dev eth0`], "the VIP, with its device")
-    const backup = (await b.dataFiles()).json.instances[0]
-    t.match(backup, { name: 'VI_1', state: 'BACKUP', effectivePriority: 100, masterAddress: lab.ip('a'), masterPriority: 150 }, "b sees a as master")
+  t.test('SIGUSR1 writes keepalived.data and keepalived_parent.data in keepalived\'s format', async (t) => {
+    const { data, parent } = await a.dataFiles()
+    t.match(data, /^------< Global definitions >------$/m)
+    t.match(data, /^ VRRP Instance = VI_1\n   VRRP Version = 2\n   State = MASTER$/m)
+    t.match(data, new RegExp(`   Virtual IP \\(1\\):\\n     ${vip.replaceAll('.', '\\.')}/24 dev eth0 scope global set\\n`))
+    t.match(data, /^   Virtual Router ID = 61$/m)
+    t.match(parent, /^------< Global definitions >------\n/, 'the parent file: global definitions')
+    t.notMatch(parent, /VRRP Topology/, 'and only those')
+    const backup = (await b.dataFiles()).data
+    t.match(backup, new RegExp(`   State = BACKUP\\n   Master router = ${lab.ip('a').replaceAll('.', '\\.')}\\n   Master priority = 150\\n`), "b names a as master")
+    t.ok(a.find(new RegExp(`Printing VRRP data for process\\(${a.proc.pid}\\) on signal`)), "keepalived's log line")
   })
 
-  t.test('SIGUSR2 writes keepalived.stats', async (t) => {
+  t.test('SIGJSON (SIGRTMIN+2) writes keepalived.json in keepalived\'s format', async (t) => {
+    const json = JSON.parse(await a.jsonFile()) as Array<{ data: Record<string, unknown>; stats: Record<string, number> }>
+    t.equal(json.length, 1)
+    t.match(json[0]!.data, { iname: 'VI_1', ifp_ifname: 'eth0', vrid: 61, state: 2, wantstate: 2, base_priority: 150, effective_priority: 150, version: 2, vipset: true }, 'instance fields, keepalived\'s names and state numbers')
+    t.same(json[0]!.data.vips, [`${vip}/24 dev eth0 scope global set`], 'the VIP as keepalived formats it')
+    t.ok(json[0]!.stats.advert_sent > 0, 'stats.advert_sent')
+    const backup = JSON.parse(await b.jsonFile()) as typeof json
+    t.match(backup[0]!.data, { iname: 'VI_1', state: 1, master_priority: 150, vipset: false }, 'b is BACKUP (1) under a master of priority 150')
+  })
+
+  t.test('SIGUSR2 writes keepalived.stats; SIGSTATS_CLEAR writes it and clears the counters', async (t) => {
     // At least one advert interval after b became BACKUP.
     await waitFor('b has received adverts', async () => statValue(await b.statsFile(), /Advertisements:\n\s+Received: (\d+)/) > 0, 5000, 300)
     const sa = await a.statsFile()
@@ -71,25 +82,54 @@ if (requireRoot(t)) {
     t.equal(statValue(sa, /Became master: (\d+)/), 1, 'master: Became master: 1')
     t.ok(statValue(sb, /Advertisements:\n\s+Received: (\d+)/) > 0, 'backup: Advertisements Received > 0')
     t.equal(statValue(sb, /Became master: (\d+)/), 0, 'backup: Became master: 0')
+    t.notMatch(sa, /Dropped/, "no section keepalived does not write")
+    const [cleared] = await signalForFiles(a.dir, () => a.signal(63), ['keepalived.stats'], 3000, 'vrrpd@a')
+    t.equal(statValue(cleared!, /Became master: (\d+)/), 1, 'SIGSTATS_CLEAR writes the counters before clearing them')
+    const after = await a.statsFile()
+    t.equal(statValue(after, /Became master: (\d+)/), 0, 'then they start again from 0')
+    t.ok(statValue(after, /Advertisements:\n\s+Received: \d+\n\s+Sent: (\d+)/) < statValue(cleared!, /Advertisements:\n\s+Received: \d+\n\s+Sent: (\d+)/), 'Sent restarted')
+    t.ok(a.find(/Printing and clearing VRRP stats for process\(\d+\) on signal/), "keepalived's log line")
+    t.equal((await a.status()).instances[0]?.stats.becomeMaster, 0, '`vrrpd status` shows the cleared counters too')
   })
 
-  t.test('`vrrpd status` prints the same JSON as keepalived.json', async (t) => {
-    const { json } = await a.dataFiles()
+  t.test('every keepalived signal to the running MASTER: it lives, roles stay, keepalived.json is written', async (t) => {
+    const since = performance.now()
+    // keepalived --signum's names (STOP aside: it stops, below) and the VRRP child's others:
+    // RELOAD 1, DATA 10, STATS 12, STATS_CLEAR 63, JSON 36, SIGRTMAX 64 (TDUMP builds), SIGXCPU 24.
+    for (const signo of [36, 1, 10, 12, 63, 64, 24, 36]) {
+      a.signal(signo)
+      await new Promise((r) => setTimeout(r, 300))
+      t.ok(a.proc.running, `alive after signal ${signo}`)
+    }
+    await a.waitForLog(/Reload finished/, 10_000, since)
+    const json = JSON.parse(await a.jsonFile()) as Array<{ data: { state: number } }>
+    t.equal(json[0]?.data.state, 2, 'keepalived.json written, MASTER (2)')
+    const jsonLines = (): number => a.linesSince(since).filter((l) => /Printing VRRP as json for process\(\d+\) on signal/.test(l.text)).length
+    await waitFor('three json lines', async () => jsonLines() >= 3 || undefined, 3000).catch(() => undefined)
+    t.equal(jsonLines(), 3, 'each SIGRTMIN+2 logged as keepalived does')
+    t.equal((await a.status()).instances[0]?.state, 'MASTER', 'a is still MASTER')
+    t.equal((await b.status()).instances[0]?.state, 'BACKUP', 'b is still BACKUP')
+    t.notOk(a.find(/Entering \w+ STATE/, since), 'a: no state change')
+    t.notOk(b.find(/Entering \w+ STATE/, since), 'b: no state change')
+    t.ok((await addressesOn(lab, 'a')).includes(vip), 'the VIP stays on a')
+    t.notMatch(a.proc.text(), /DEP0111|DeprecationWarning/, 'no deprecation warning in the log')
+  })
+
+  t.test('`vrrpd status` prints vrrpd\'s own JSON', async (t) => {
     const r = await lab.exec('a', process.execPath, [main, 'status', '--pid', a.pidFile])
     t.equal(r.code, 0)
-    const status = JSON.parse(r.stdout) as typeof json
-    t.same(Object.keys(status).sort(), Object.keys(json).sort(), 'same top-level fields')
-    t.same(status.daemon, json.daemon, 'same daemon')
-    const pick = (v: typeof json) => v.instances.map(({ stats: _s, configMismatches: _c, ...rest }) => rest)
-    t.same(pick(status), pick(json), 'same instances (counters aside, which move)')
-    t.ok(status.instances[0]!.stats.advertSent >= json.instances[0]!.stats.advertSent, 'counters only grow')
+    const status = JSON.parse(r.stdout) as Awaited<ReturnType<typeof a.status>>
+    t.equal(status.daemon.name, 'vrrpd')
+    t.equal(status.daemon.pid, a.proc.pid, "the daemon's pid")
+    t.match(status.instances[0], { name: 'VI_1', interface: 'eth0', virtualRouterId: 61, version: 2, state: 'MASTER', basePriority: 150, effectivePriority: 150, masterAddress: lab.ip('a') }, 'instance fields')
+    t.same(status.instances[0]?.vips, [`${vip}/24 dev eth0`], 'the VIP, with its device')
     const missing = await lab.exec('a', process.execPath, [main, 'status', '--pid', join(dir, 'nobody.pid')], { allowFail: true })
     t.not(missing.code, 0, 'no daemon: non-zero exit')
     t.match(missing.stderr, /vrrpd status:/, 'and a message')
     const prom = await lab.exec('a', process.execPath, [main, 'status', '--pid', a.pidFile, '--format', 'prometheus'])
     t.match(prom.stdout, /vrrpd_instance_state\{instance="VI_1",interface="eth0",vrid="61",state="MASTER"\} 1\n/, 'the same live state as Prometheus metrics')
     const text = await lab.exec('a', process.execPath, [main, 'status', '--pid', a.pidFile, '--format', 'text'])
-    t.match(text.stdout, /VRRP Instance = VI_1\n\s+State = MASTER/, 'and as keepalived.data text')
+    t.match(text.stdout, /VRRP Instance = VI_1\n\s+State = MASTER/, 'and as text')
   })
 
   t.test('a second vrrpd with the same --pid refuses to start', async (t) => {
