@@ -1,15 +1,25 @@
 /**
- * The line layer of keepalived.conf: reads files, strips comments, follows
- * `include GLOB`, keeps or drops `@ID` conditional lines, records `$NAME=value`
- * definitions and expands `$NAME` / `${NAME}`. What comes out are logical lines,
- * each still knowing its file:line.
+ * The line layer of keepalived.conf, keepalived's read_line (lib/parser.c): reads
+ * files, strips comments, follows `include GLOB`, keeps or drops `@ID` lines,
+ * records `$NAME=value` definitions and expands their uses, and unrolls `~SEQ` /
+ * `~LST` sequences. What comes out are logical lines, each still knowing its
+ * file:line.
+ *
+ * Nothing here recurses on the input: included files, pending multi-line macros
+ * and sequences live on explicit stacks, and every amount (line length, files,
+ * include depth, glob work, expansion, lines) has a limit in limits.ts.
  */
-import { readFileSync, realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SourceRef } from './model.js'
 import type { DiagnosticSink } from './diagnostics.js'
-import { expandGlob, hasGlobMagic } from './glob.js'
-import { unquoteWhole } from './tokenize.js'
+import { expandInclude, GlobBudgetSpent, newGlobBudget } from './glob.js'
+import { READER_LIMITS } from './limits.js'
+import { Definitions, LimitError, type Definition } from './macros.js'
+import { parseLst, parseSeq, type LineSequence } from './sequences.js'
+import { readConfigSource } from './source-file.js'
+import { conditionalLine, decomment } from './line-syntax.js'
+
+export { decomment, stripComment } from './line-syntax.js'
 
 /** One logical line of config text, comments removed, macros expanded. */
 export interface SourceLine {
@@ -18,131 +28,308 @@ export interface SourceLine {
 }
 
 export interface ReadOptions {
-  /** The `-i` config id that `@ID` lines are compared to. */
+  /** The `-i` config id that `@ID` lines are compared to (and `${_INSTANCE}`). */
   configId: string
+  /** Limits to apply (tests lower them); default READER_LIMITS. */
+  limits?: Partial<typeof READER_LIMITS>
 }
 
-/** Longest chain of macro-in-macro expansion; deeper means a self-reference. */
-const MAX_EXPANSION_DEPTH = 32
-
-/**
- * Removes a `!` or `#` comment. Double quotes protect them; `\#` and `\!` outside
- * quotes stand for the characters themselves.
- */
-export function stripComment(line: string): string {
-  let out = ''
-  let inDouble = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string
-    if (!inDouble && c === '\\' && (line[i + 1] === '#' || line[i + 1] === '!')) {
-      out += line[i + 1]
-      i++
-      continue
-    }
-    if (c === '"') inDouble = !inDouble
-    else if (!inDouble && (c === '#' || c === '!')) break
-    out += c
-  }
-  return out
+/** An open file on the include stack. */
+interface FileFrame {
+  kind: 'file'
+  file: string
+  real: string
+  lines: string[]
+  next: number
 }
+
+/** The matches of one include, opened one after the other (keepalived's globbuf). */
+interface GlobFrame {
+  kind: 'glob'
+  paths: string[]
+  next: number
+  at: SourceRef
+}
+
+/** Generated lines (a multi-line macro's remaining lines, or a sequence), read before any file. */
+type GenFrame = { kind: 'lines'; lines: string[]; next: number; at: SourceRef } | { kind: 'seq'; seq: LineSequence; at: SourceRef }
+
+const INCLUDE = /^include[ \t\n\r\f\v]/
+
+/** `"a b"` -> `a b`: a deliberate difference, keepalived would look for the quotes in the name. */
+const unquote = (s: string): string => (/^"[^"]*"$|^'[^']*'$/.test(s) ? s.slice(1, -1) : s)
 
 /** Reads the main file and everything it includes, in order. */
 export class ConfigReader {
-  private readonly defs = new Map<string, string>()
-  private readonly stack: string[] = []
+  private readonly defs: Definitions
+  private readonly files: Array<FileFrame | GlobFrame> = []
+  private depth = 0
+  private readonly gens: GenFrame[] = []
+  private readonly limits: typeof READER_LIMITS
+  private filesOpened = 0
+  private bytesRead = 0
+  /** The definition being continued by lines ending in `\`. */
+  private continuing: Definition | undefined
+  private stopped = false
+  /** Logical lines processed, whatever they turn into (a line, an include, nothing). */
+  private processed = 0
+  private processedChars = 0
+  private readonly globBudget = newGlobBudget()
+  private globSpent = false
   readonly lines: SourceLine[] = []
 
   constructor(
     private readonly sink: DiagnosticSink,
     private readonly opts: ReadOptions,
-  ) {}
-
-  /** Reads `file`; a missing main file is fatal, a missing include is a warning. */
-  readFile(file: string, from?: SourceRef): void {
-    let real: string
-    let text: string
-    try {
-      real = realpathSync(file)
-      text = readFileSync(real, 'utf8')
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message
-      if (from) this.sink.warning(from, `cannot read included file ${file}: ${reason}`)
-      else this.sink.fatal({ file, line: 0 }, `cannot read configuration file ${file}: ${reason}`)
-      return
-    }
-    if (this.stack.includes(real)) {
-      const chain = [...this.stack.slice(this.stack.indexOf(real)), real].join(' -> ')
-      this.sink.error(from ?? { file, line: 0 }, `include cycle: ${chain}`)
-      return
-    }
-    this.stack.push(real)
-    this.readText(text, file)
-    this.stack.pop()
+  ) {
+    this.limits = { ...READER_LIMITS, ...opts.limits }
+    this.defs = new Definitions(
+      {
+        configId: opts.configId,
+        currentDir: () => {
+          const top = this.currentFile()
+          return top ? dirname(top.real) : process.cwd()
+        },
+      },
+      this.limits,
+    )
   }
 
-  private readText(text: string, file: string): void {
-    const physical = text.split('\n')
-    for (let i = 0; i < physical.length; i++) {
-      const at = { file, line: i + 1 }
-      let line = stripComment((physical[i] as string).replace(/\r$/, '')).trim()
-      if (line === '') continue
-      if (line.startsWith('@')) {
-        const kept = this.conditional(line)
-        if (kept === undefined) continue
-        line = kept
-      }
-      const def = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line)
-      if (def) {
-        // A trailing backslash continues a definition (and only a definition).
-        const parts: string[] = []
-        let value = def[2] as string
-        while (value.endsWith('\\') && i + 1 < physical.length) {
-          parts.push(value.slice(0, -1).trim())
-          i++
-          value = stripComment((physical[i] as string).replace(/\r$/, '')).trim()
+  /** Reads `file` and all it includes; a missing or unreadable main file is fatal. */
+  readFile(file: string): void {
+    if (!this.open(file)) return
+    this.run()
+  }
+
+  /** Pushes `file` on the include stack; false (with a diagnostic) when it cannot be read. */
+  private open(file: string, from?: SourceRef): boolean {
+    const where = from ?? { file, line: 0 }
+    if (this.depth >= this.limits.maxIncludeDepth) {
+      this.sink.error(where, `include nesting deeper than ${this.limits.maxIncludeDepth} files: ${file} skipped`)
+      return false
+    }
+    if (this.filesOpened >= this.limits.maxIncludedFiles) {
+      this.sink.error(where, `more than ${this.limits.maxIncludedFiles} config files included: ${file} skipped`)
+      return false
+    }
+    const r = readConfigSource(file, this.limits.maxFileSize)
+    if (!r.ok) {
+      const message =
+        r.reason === 'missing'
+          ? `${from ? 'included file' : 'cannot read configuration file'} ${file}: no such file`
+          : r.reason === 'directory'
+            ? `configuration file '${file.replace(/\/?$/, '/')}' is a directory - skipping`
+            : r.reason === 'not-regular'
+              ? `configuration file '${file}' is not a regular non-executable file - skipping`
+              : `configuration file '${file}' ${r.message} - skipping`
+      if (!from) this.sink.fatal(where, message)
+      else if (r.reason === 'too-big') this.sink.error(where, message)
+      else this.sink.warning(where, r.reason === 'missing' ? `included file not found: ${file}` : message)
+      return false
+    }
+    const open = this.files.filter((f): f is FileFrame => f.kind === 'file')
+    const cycle = open.findIndex((f) => f.real === r.real)
+    if (cycle >= 0) {
+      const chain = [...open.slice(cycle).map((f) => f.real), r.real].join(' -> ')
+      this.sink.error(where, `include cycle: ${chain}`)
+      return false
+    }
+    this.bytesRead += r.size
+    if (this.bytesRead > this.limits.maxTotalBytes) {
+      this.sink.error(where, `more than ${this.limits.maxTotalBytes} bytes of config read: ${file} skipped`)
+      return false
+    }
+    this.filesOpened++
+    this.depth++
+    this.files.push({ kind: 'file', file, real: r.real, lines: r.text.split('\n'), next: 0 })
+    return true
+  }
+
+  /** The read loop: the next raw line from a generator or the top file, until all are done. */
+  private run(): void {
+    while (!this.stopped) {
+      const gen = this.gens[this.gens.length - 1]
+      if (gen) {
+        if (gen.kind === 'lines') {
+          const line = gen.lines[gen.next++]
+          if (gen.next >= gen.lines.length) this.gens.pop()
+          if (line !== undefined) this.process(line, gen.at)
+        } else {
+          const value = gen.seq.next()
+          if (!value) {
+            this.gens.pop()
+            continue
+          }
+          for (const [name, v] of value.assign) this.defs.set(name, v)
+          this.process(value.text, gen.at)
         }
-        parts.push(value.replace(/\\$/, '').trim())
-        this.defs.set(def[1] as string, parts.filter((p) => p !== '').join('\n'))
         continue
       }
-      for (const expanded of this.expand(line).split('\n')) {
-        const t = expanded.trim()
-        if (t === '') continue
-        const inc = /^include\s+(.+)$/.exec(t)
-        if (inc) this.include(unquoteWhole((inc[1] as string).trim()), file, at)
-        else this.lines.push({ text: t, at })
+      const top = this.files[this.files.length - 1]
+      if (!top) break
+      if (top.kind === 'glob') {
+        this.openNextMatch(top)
+        continue
       }
+      if (top.next >= top.lines.length) {
+        this.files.pop()
+        this.depth--
+        continue
+      }
+      const index = top.next++
+      const at = { file: top.file, line: index + 1 }
+      const physical = (top.lines[index] as string).replace(/[\r\n]+$/, '')
+      if (physical === '') {
+        // A truly empty line ends a definition continued with `\`.
+        this.endContinuation()
+        continue
+      }
+      if (physical.length > this.limits.maxLineLength) {
+        this.sink.error(at, `line longer than ${this.limits.maxLineLength} characters, skipped`)
+        continue
+      }
+      this.process(this.decomment(physical, at), at)
     }
   }
 
-  /** `@ID rest` keeps rest when ID is our config id; `@^ID rest` when it is not. */
-  private conditional(line: string): string | undefined {
-    const m = /^@(\^?)(\S*)\s*(.*)$/.exec(line) as RegExpExecArray
-    const negate = m[1] === '^'
-    const matches = m[2] === this.opts.configId
-    return matches !== negate ? (m[3] as string) : undefined
+  private decomment(line: string, at: SourceRef): string {
+    const d = decomment(line)
+    if (d.unterminatedQuote) this.sink.error(at, `unterminated quote '${d.text}'`)
+    return d.text
   }
 
-  /** Expands defined `$NAME` and `${NAME}`, recursively; undefined names stay literal. */
-  expand(text: string, depth = 0): string {
-    if (!text.includes('$') || depth > MAX_EXPANSION_DEPTH) return text
-    let changed = false
-    const out = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced, bare) => {
-      const value = this.defs.get((braced ?? bare) as string)
-      if (value === undefined) return whole
-      changed = true
-      return value
-    })
-    return changed ? this.expand(out, depth + 1) : out
+  private endContinuation(): void {
+    if (this.continuing && this.continuing.value === '') this.continuing.multiline = false
+    this.continuing = undefined
   }
 
-  private include(pattern: string, fromFile: string, at: SourceRef): void {
-    const files = expandGlob(pattern, dirname(fromFile))
-    if (files.length === 0) {
-      const what = hasGlobMagic(pattern) ? 'no file matches include' : 'included file not found:'
+  /** One line, keepalived's order: continuation, `@ID`, `$NAME=`, `~SEQ`/`~LST`, `$` uses, include. */
+  private process(input: string, at: SourceRef): void {
+    let line = input
+    if (line === '') return
+    this.processedChars += line.length
+    if (this.processedChars > this.limits.maxProcessedChars) {
+      this.sink.error(at, `more than ${this.limits.maxProcessedChars} characters of config lines: reading stopped`)
+      this.stopped = true
+      return
+    }
+    if (++this.processed > this.limits.maxLines) {
+      // Counts every line, not only those kept: a ~SEQ of includes that all fail
+      // would otherwise run on without producing anything.
+      this.sink.error(at, `more than ${this.limits.maxLines} config lines (a ~SEQ too long?): reading stopped`)
+      this.stopped = true
+      return
+    }
+    if (this.continuing) {
+      const def = this.continuing
+      let piece = line
+      if (piece.endsWith('\\')) piece = `${piece.slice(0, -1).replace(/[ \t]+$/, '')}\n`
+      else this.endContinuation()
+      if (piece.length >= 2 || (piece.length > 0 && !this.continuing)) def.value += piece
+      if (def.value.length > this.limits.maxLineLength * 64) {
+        this.sink.error(at, `definition \$${def.name} longer than ${this.limits.maxLineLength * 64} characters`)
+        this.endContinuation()
+      }
+      return
+    }
+    try {
+      for (;;) {
+        if (line[0] === '@') {
+          const kept = conditionalLine(line, this.opts.configId)
+          if (kept === undefined) return
+          line = kept
+        }
+        if (line[0] === '$') {
+          const def = this.defs.define(line)
+          if (def) {
+            if (def.multiline) this.continuing = def
+            return
+          }
+        }
+        if (line.startsWith('~SEQ') || line.startsWith('~LST')) {
+          const parsed = line[1] === 'S' ? parseSeq(line, this.defs) : parseLst(line)
+          if (parsed.ok) this.gens.push({ kind: 'seq', seq: parsed.seq, at })
+          else this.sink.error(at, parsed.error)
+          return
+        }
+        if (line[0] === '~' || !line.includes('$')) break
+        const e = this.defs.expand(line)
+        if (!e.changed) break
+        for (const rest of e.pending) this.gens.push({ kind: 'lines', lines: rest.split('\n'), next: 0, at })
+        line = this.decomment(e.text, at)
+        if (line[0] !== '@' && !line.includes('$')) break
+      }
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e
+      this.sink.error(at, e.message)
+      return
+    }
+    if (line === '') return
+    if (INCLUDE.test(line)) this.include(unquote(line.slice(8).replace(/^[ \t]+/, '')), at)
+    else this.emit(line, at)
+  }
+
+  private emit(text: string, at: SourceRef): void {
+    let run = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]
+      run = c === ' ' || c === '\t' || c === '{' || c === '}' ? 0 : run + 1
+      if (run > this.limits.maxWordLength) {
+        this.sink.error(at, `word longer than ${this.limits.maxWordLength} characters, line skipped`)
+        return
+      }
+    }
+    this.lines.push({ text, at })
+  }
+
+  /**
+   * Opens the next match of an include (popping it when none is left). Called at
+   * once by the include, as keepalived opens (and chdirs into) the first file
+   * straight away: a relative include generated by a ~SEQ then resolves against it.
+   */
+  private openNextMatch(frame: GlobFrame): void {
+    for (;;) {
+      const path = frame.paths[frame.next++]
+      if (path === undefined) {
+        this.files.splice(this.files.indexOf(frame), 1)
+        return
+      }
+      if (path.endsWith('/')) this.sink.warning(frame.at, `configuration file '${path}' is a directory - skipping`)
+      else if (this.open(path, frame.at)) return
+    }
+  }
+
+  /** The file being read (the innermost open one). */
+  private currentFile(): FileFrame | undefined {
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      const f = this.files[i] as FileFrame | GlobFrame
+      if (f.kind === 'file') return f
+    }
+    return undefined
+  }
+
+  private include(pattern: string, at: SourceRef): void {
+    const top = this.currentFile() as FileFrame
+    // Once the glob budget of the read is spent, later includes are skipped: the
+    // first error said why.
+    if (this.globSpent) return
+    let found
+    try {
+      found = expandInclude(pattern, dirname(top.file), this.globBudget)
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e
+      this.globSpent = e instanceof GlobBudgetSpent
+      this.sink.error(at, `include ${pattern}: ${e.message}${this.globSpent ? '; later includes are skipped' : ''}`)
+      return
+    }
+    if (found.paths.length === 0) {
+      const what = /[*?[{]/.test(pattern) ? 'no file matches include' : 'included file not found:'
       this.sink.warning(at, `${what} ${pattern}`)
       return
     }
-    for (const f of files) this.readFile(f, at)
+    if (found.missing.length > 0) this.sink.warning(at, `some config files missing: "${pattern}"`)
+    const frame: GlobFrame = { kind: 'glob', paths: found.paths, next: 0, at }
+    this.files.push(frame)
+    this.openNextMatch(frame)
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Words of one logical line. Quotes ("..." and '...') are removed and adjacent
- * pieces join into one word; an unquoted `{` or `}` is a word of its own.
+ * Words of one logical line, as keepalived's alloc_strvec splits them: on white
+ * space; `"..."` is one word without its quotes, and a `"` also ends the word
+ * before it (`a"b c"` is `a` and `b c`); a single quote is an ordinary character;
+ * an unquoted `{` or `}` is a word of its own.
  */
 import type { SourceRef } from './model.js'
 
@@ -18,28 +20,27 @@ export interface Token {
 export function tokenizeLine(text: string, at: SourceRef): Token[] {
   const tokens: Token[] = []
   let word = ''
-  let quoted = false
   let inWord = false
   let start = 0
   const flush = (end: number): void => {
-    if (inWord) tokens.push({ text: word, quoted, at, start, end })
+    if (inWord) tokens.push({ text: word, quoted: false, at, start, end })
     word = ''
-    quoted = false
     inWord = false
   }
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string
     if (!inWord) start = i
-    if (c === '"' || c === "'") {
-      const end = text.indexOf(c, i + 1)
-      const stop = end === -1 ? text.length : end
-      word += text.slice(i + 1, stop)
-      quoted = true
-      inWord = true
-      i = stop
+    if (c === '"') {
+      flush(i)
+      const end = text.indexOf('"', i + 1)
+      // An unmatched quote ends the line's words, as keepalived ("Unmatched quote";
+      // decomment has already reported it).
+      if (end === -1) break
+      tokens.push({ text: text.slice(i + 1, end), quoted: true, at, start: i, end: end + 1 })
+      i = end
       continue
     }
-    if (c === ' ' || c === '\t') {
+    if (c === ' ' || c === '\t' || c === '\f' || c === '\n' || c === '\r' || c === '\v') {
       flush(i)
       continue
     }
@@ -71,31 +72,80 @@ export function unquoteWhole(s: string): string {
     .join(' ')
 }
 
+const WHITE = ' \t\f\n\r\v'
+const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7'
+const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c)
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' }
+
 /**
- * Splits a script command line into argv on unquoted spaces, removing quotes, as
- * keepalived does for `script`, `notify_*` and the like. `'a b'c` is one word `a bc`.
+ * keepalived's alloc_strvec_quoted_escaped (lib/parser.c), used for script and
+ * notify command lines: words split on unquoted white space, `"..."` and `'...'`
+ * removed (adjacent pieces join), and backslash escapes decoded inside and outside
+ * quotes: `\a \b \E \f \n \r \t \v`, `\xHH...` (hex digits, kept to one byte),
+ * `\cX` (control X), `\0`-`\777` octal (up to 3 digits), and `\X` = X otherwise.
+ * Returns undefined where keepalived gives up: an unterminated quote or a `\` at
+ * the very end.
+ */
+export function splitQuotedEscaped(s: string): string[] | undefined {
+  const words: string[] = []
+  let i = 0
+  while (i < s.length) {
+    while (i < s.length && WHITE.includes(s[i] as string)) i++
+    if (i >= s.length) break
+    let word = ''
+    let quote = ''
+    while (i < s.length) {
+      const c = s[i] as string
+      if (c === '\\') {
+        i++
+        if (i >= s.length) return undefined
+        const e = s[i] as string
+        if (e === 'x' && isHex(s[i + 1])) {
+          let v = 0
+          i++
+          while (isHex(s[i])) v = ((v << 4) | parseInt(s[i++] as string, 16)) & 0xff
+          word += String.fromCharCode(v)
+        } else if (e === 'c' && i + 1 < s.length) {
+          word += String.fromCharCode((s[i + 1] as string).charCodeAt(0) & 0x1f)
+          i += 2
+        } else if (isOctal(e)) {
+          let v = 0
+          for (let k = 0; k < 3 && isOctal(s[i]); k++) v = (v << 3) + Number(s[i++])
+          word += String.fromCharCode(v & 0xff)
+        } else {
+          word += SIMPLE_ESCAPES[e] ?? e
+          i++
+        }
+        continue
+      }
+      if (quote) {
+        if (c === quote) quote = ''
+        else word += c
+        i++
+        continue
+      }
+      if (c === '"' || c === "'") {
+        quote = c
+        i++
+        continue
+      }
+      if (WHITE.includes(c)) break
+      word += c
+      i++
+    }
+    if (quote) return undefined
+    // C strings: an escaped NUL (`\0`, `\x00`) ends the word there.
+    const nul = word.indexOf('\0')
+    words.push(nul >= 0 ? word.slice(0, nul) : word)
+  }
+  return words
+}
+
+/**
+ * Splits a script command line into argv as keepalived does for `script`,
+ * `notify_*` and the like (splitQuotedEscaped). `'a b'c` is one word `a bc`;
+ * `"a\tb"` holds a tab. A line keepalived cannot parse gives no words.
  */
 export function splitCommandLine(s: string): string[] {
-  const out: string[] = []
-  let word = ''
-  let inWord = false
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string
-    if (c === '"' || c === "'") {
-      const end = s.indexOf(c, i + 1)
-      const stop = end === -1 ? s.length : end
-      word += s.slice(i + 1, stop)
-      inWord = true
-      i = stop
-    } else if (c === ' ' || c === '\t') {
-      if (inWord) out.push(word)
-      word = ''
-      inWord = false
-    } else {
-      word += c
-      inWord = true
-    }
-  }
-  if (inWord) out.push(word)
-  return out
+  return splitQuotedEscaped(s) ?? []
 }

@@ -7,6 +7,7 @@ import type { SourceRef } from './model.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import type { SourceLine } from './reader.js'
 import { tokenizeLine, type Token } from './tokenize.js'
+import { READER_LIMITS } from './limits.js'
 
 /** One statement; `children` is present when it opened a block. */
 export interface Node {
@@ -36,6 +37,9 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
   const root: Frame = { nodes: [] }
   const stack: Frame[] = [root]
   const top = (): Frame => stack[stack.length - 1] as Frame
+  // Braces past the depth limit are counted, not built: a file of `{` stays cheap.
+  let tooDeep = 0
+  let tokens = 0
   for (const line of lines) {
     let pending: Token[] = []
     const flush = (): Node | undefined => {
@@ -48,8 +52,20 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
       pending = []
       return node
     }
-    for (const tok of tokenizeLine(line.text, line.at)) {
-      if (!tok.quoted && tok.text === '{') {
+    const words = tokenizeLine(line.text, line.at)
+    tokens += words.length
+    if (tokens > READER_LIMITS.maxTokens) {
+      sink.error(line.at, `more than ${READER_LIMITS.maxTokens} words in the config: the rest is ignored`)
+      break
+    }
+    for (const tok of words) {
+      if (!tok.quoted && tok.text === '{' && (tooDeep > 0 || stack.length > READER_LIMITS.maxBlockDepth)) {
+        flush()
+        if (tooDeep++ === 0) sink.error(tok.at, `blocks nested deeper than ${READER_LIMITS.maxBlockDepth}: ignored up to the matching '}'`)
+      } else if (!tok.quoted && tok.text === '}' && tooDeep > 0) {
+        flush()
+        tooDeep--
+      } else if (!tok.quoted && tok.text === '{') {
         let opener = flush()
         if (!opener) {
           // `{` alone: it opens the statement on the previous line.

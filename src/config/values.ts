@@ -5,6 +5,7 @@
  */
 import type { DiagnosticSink } from './diagnostics.js'
 import type { Node } from './tree.js'
+import { splitQuotedEscaped } from './tokenize.js'
 
 export interface ParseContext {
   sink: DiagnosticSink
@@ -59,9 +60,11 @@ export function restOfLine(node: Node, ctx: ParseContext): string | undefined {
     return undefined
   }
   const raw = node.rawArgs
-  const q = raw[0]
-  if (node.args.length === 1 && (q === '"' || q === "'") && raw.endsWith(q) && raw.indexOf(q, 1) === raw.length - 1) {
-    return raw.slice(1, -1)
+  if (raw[0] === '"' || raw[0] === "'") {
+    // keepalived decodes the line once (quotes and escapes) to find the command
+    // word, and the command word again into argv: `"/bin/echo a\\tb"` runs with a tab.
+    const words = splitQuotedEscaped(raw)
+    if (words?.length === 1) return words[0]
   }
   return raw
 }
@@ -82,12 +85,29 @@ export function intArg(node: Node, ctx: ParseContext, min: number, max: number, 
 export function secondsArg(node: Node, ctx: ParseContext, min: number, max: number, i = 0): number | undefined {
   const v = needArg(node, ctx, i)
   if (v === undefined) return undefined
-  const n = /^\d*\.?\d+$|^\d+\.$/.test(v) ? Number(v) : NaN
+  const n = isDecimal(v) ? Number(v) : NaN
   if (Number.isNaN(n) || n < min || n > max) {
     ctx.sink.error(node.at, `invalid ${node.keyword} '${v}': expected seconds in ${min}..${max}`)
     return undefined
   }
   return Math.round(n * 1000)
+}
+
+/**
+ * `123`, `1.5`, `.5` or `5.`: digits with at most one dot and at least one digit.
+ * A single pass (a regex such as /^\d*\.?\d+$/ backtracks quadratically on a
+ * long run of digits that ends badly: 24 s for 100,000 digits).
+ */
+export function isDecimal(v: string): boolean {
+  let digits = 0
+  let dots = 0
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits++
+    else if (c === 46 && dots === 0) dots++
+    else return false
+  }
+  return digits > 0
 }
 
 const TRUE_WORDS = new Set(['on', 'true', 'yes'])

@@ -27,3 +27,26 @@ t.test('expandGlob: sorted files, relative to the base dir, dirs skipped', async
   t.same(expandGlob(join(dir, 'conf.d/c.txt'), '/elsewhere'), [join(dir, 'conf.d/c.txt')], 'absolute, no magic')
   t.same(expandGlob('nothing/*.conf', dir), [])
 })
+
+t.test('expandBraces: alternatives in the order written, nested, escaped, bounded', async (t) => {
+  const { expandBraces } = await import('../../src/config/glob.js')
+  t.same(expandBraces('a{b,c{d,e}}f'), ['abf', 'acdf', 'acef'])
+  t.same(expandBraces('{b,a}.conf'), ['b.conf', 'a.conf'])
+  t.same(expandBraces('{}a'), ['a'], 'an empty brace is an empty alternative')
+  t.same(expandBraces('\\{a,b}'), ['\\{a,b}'], 'an escaped brace is literal')
+  t.same(expandBraces('x{a,b'), ['x{a,b'], 'an unclosed brace makes the pattern brace-free')
+  t.throws(() => expandBraces('{a,b}'.repeat(11)), /more than 1024 brace alternatives/)
+})
+
+t.test('matchSegment is linear enough: many stars against a long name returns at once', async (t) => {
+  const start = Date.now()
+  t.notOk(matchSegment(`${'*a'.repeat(100)}*b`, 'a'.repeat(255)))
+  t.ok(matchSegment('*a*b*c', 'xxaxxbxxc'))
+  t.ok(Date.now() - start < 30_000, `${Date.now() - start} ms (the old recursive matcher: 2^100 steps)`)
+})
+
+t.test('expandInclude marks directories and reports missing brace alternatives', async (t) => {
+  const { expandInclude } = await import('../../src/config/glob.js')
+  const dir = t.testdir({ d: { 'a.conf': '', sub: {} } })
+  t.same(expandInclude('d/{a.conf,sub,zz.conf}', dir), { paths: [join(dir, 'd/a.conf'), `${join(dir, 'd/sub')}/`], missing: ['d/zz.conf'] })
+})
