@@ -33,6 +33,12 @@ export interface LoadResult {
   config: Config
   diagnostics: Diagnostic[]
   exitCode: 0 | 4 | 5 | 6
+  /**
+   * Included files that exist but could not be read and were skipped (a FIFO, a
+   * device, a directory). `-t` and a start go on without them, as keepalived does;
+   * a reload keeps the running config instead (src/daemon/run.ts).
+   */
+  unreadableIncludes?: string[]
 }
 
 /** keepalived's default config id: the host name up to the first dot. */
@@ -65,11 +71,15 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   if (sink.items.some((d) => d.severity === 'fatal')) {
     // The main file could not be read: nothing more to say about it.
     const { instances: _i, syncGroups: _g, ...rest } = parsed
-    return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security) }
+    return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security), ...unreadable(reader) }
   }
   parseTopLevel(buildTree(reader.lines, sink), parsed, { sink, interfaceExists })
   const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}), ...(opts.userExists ? { userExists: opts.userExists } : {}) })
-  return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security) }
+  return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security), ...unreadable(reader) }
+}
+
+function unreadable(reader: ConfigReader): Pick<LoadResult, 'unreadableIncludes'> {
+  return reader.unreadable.length ? { unreadableIncludes: [...reader.unreadable] } : {}
 }
 
 /** All diagnostics, one formatted line each. */

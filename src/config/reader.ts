@@ -77,6 +77,8 @@ export class ConfigReader {
   private readonly globBudget = newGlobBudget()
   private globSpent = false
   readonly lines: SourceLine[] = []
+  /** Included files that exist but could not be read (a FIFO, a device, a directory, too big): skipped, as keepalived skips them. */
+  readonly unreadable: string[] = []
 
   constructor(
     private readonly sink: DiagnosticSink,
@@ -122,6 +124,7 @@ export class ConfigReader {
             : r.reason === 'not-regular'
               ? `configuration file '${file}' is not a regular non-executable file - skipping`
               : `configuration file '${file}' ${r.message} - skipping`
+      if (from && r.reason !== 'missing') this.unreadable.push(file)
       if (!from) this.sink.fatal(where, message)
       else if (r.reason === 'too-big') this.sink.error(where, message)
       else this.sink.warning(where, r.reason === 'missing' ? `included file not found: ${file}` : message)

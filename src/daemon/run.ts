@@ -188,6 +188,12 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
           log.error('new configuration cannot be used; keeping the running one')
           return
         }
+        // A start goes on without such a file, as keepalived does; a reload does not trade a
+        // running config for one missing part of itself (keepalived blocks on a FIFO there).
+        if (next.unreadableIncludes) {
+          log.error(`reload abandoned: included file(s) ${next.unreadableIncludes.join(', ')} could not be read; keeping the running configuration`)
+          return
+        }
         // keepalived closes the FIFO before the reload: the reload's own notifies go to the new one.
         await ports.reopenFifo(next.config)
         await daemon.reload(next.config)
