@@ -188,10 +188,11 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
           log.error('new configuration cannot be used; keeping the running one')
           return
         }
-        // A start goes on without such a file, as keepalived does; a reload does not trade a
-        // running config for one missing part of itself (keepalived blocks on a FIFO there).
-        if (next.unreadableIncludes) {
-          log.error(`reload abandoned: included file(s) ${next.unreadableIncludes.join(', ')} could not be read; keeping the running configuration`)
+        // A start goes on with what could be read, as keepalived does with skipped files; a
+        // reload does not trade a running config for one missing part of itself.
+        if (next.incomplete) {
+          const [first, ...more] = next.incomplete
+          log.error(`reload abandoned: the new configuration was not read whole (${first}${more.length ? ` and ${more.length} more` : ''}); keeping the running configuration`)
           return
         }
         // keepalived closes the FIFO before the reload: the reload's own notifies go to the new one.

@@ -216,7 +216,7 @@ if (requireRoot(t)) {
     b.writeConfig(`include ${bfifo}\n${pairConf(lab, 'b', 50, v.vip)}`)
     const bhup = performance.now()
     b.reload()
-    await b.waitForLog(/reload abandoned: included file\(s\) .*hang\.conf could not be read; keeping the running configuration/, 20_000, bhup)
+    await b.waitForLog(/reload abandoned: the new configuration was not read whole \(configuration file '.*hang\.conf' is not a regular non-executable file - skipping\); keeping the running configuration/, 20_000, bhup)
     t.equal(await b.stop('SIGTERM', 10_000), 0, 'vrrpd exits 0 on SIGTERM after an abandoned reload')
     t.match(b.proc.text(), /Stopped vrrpd/, 'after a complete stop')
 
