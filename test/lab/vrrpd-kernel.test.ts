@@ -194,7 +194,8 @@ if (requireRoot(t)) {
       await a.waitForLog(/reload abandoned: .*; keeping the running configuration|new configuration cannot be used/, 20_000, at)
       t.pass(`vrrpd: the ${what} reload was abandoned with a log line`)
     }
-    await new Promise((r) => setTimeout(r, 1500))
+    // At least 5.5 s of capture from the first reload on (a refused reload returns at once).
+    await new Promise((r) => setTimeout(r, Math.max(1500, 5500 - (performance.now() - started))))
     const to = msOfDay(Date.now())
     const { gap, count } = longestGap(await capture.vrrp(), v.vrid, lab.ip('a'), from, to)
     t.ok(count >= 5, `vrrpd: ${count} adverts from a while the reloads were parsed`)
