@@ -67,7 +67,8 @@ function settleAdvertInterval(d: InstanceDraft, version: 2 | 3, sink: Diagnostic
 export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpInstance | undefined {
   const { sink, globals: g } = ctx
   if (d.vrid === undefined) {
-    sink.error(d.at, `(${d.name}) virtual_router_id is missing (1..255 required); instance ignored`)
+    // An invalid value was reported on its own line: say the consequence, not "missing".
+    sink.error(d.at, d.vridGiven ? `(${d.name}) no valid virtual_router_id; instance ignored` : `(${d.name}) virtual_router_id is missing (1..255 required); instance ignored`)
     return undefined
   }
   if (d.interface === undefined && d.unicastSrcIp === undefined) {

@@ -33,6 +33,13 @@ export interface LoadResult {
   config: Config
   diagnostics: Diagnostic[]
   exitCode: 0 | 4 | 5 | 6
+  /**
+   * Why the config read is not the whole of what its files say: an included file that
+   * exists but could not be read (a FIFO, a device, a directory), or a reader limit
+   * that cut it short. `-t` and a start go on with what was read, as keepalived does
+   * with skipped files; a reload keeps the running config instead (src/daemon/run.ts).
+   */
+  incomplete?: string[]
 }
 
 /** keepalived's default config id: the host name up to the first dot. */
@@ -65,11 +72,15 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   if (sink.items.some((d) => d.severity === 'fatal')) {
     // The main file could not be read: nothing more to say about it.
     const { instances: _i, syncGroups: _g, ...rest } = parsed
-    return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security) }
+    return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security), ...incomplete(reader) }
   }
   parseTopLevel(buildTree(reader.lines, sink), parsed, { sink, interfaceExists })
   const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}), ...(opts.userExists ? { userExists: opts.userExists } : {}) })
-  return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security) }
+  return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security), ...incomplete(reader) }
+}
+
+function incomplete(reader: ConfigReader): Pick<LoadResult, 'incomplete'> {
+  return reader.incomplete.length ? { incomplete: [...reader.incomplete] } : {}
 }
 
 /** All diagnostics, one formatted line each. */

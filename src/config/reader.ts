@@ -77,6 +77,12 @@ export class ConfigReader {
   private readonly globBudget = newGlobBudget()
   private globSpent = false
   readonly lines: SourceLine[] = []
+  /**
+   * Why the lines read are not the whole of what the files say: an included file that
+   * exists but could not be read (a FIFO, a device, a directory: skipped, as keepalived
+   * skips them), or a limit that cut the reading short.
+   */
+  readonly incomplete: string[] = []
 
   constructor(
     private readonly sink: DiagnosticSink,
@@ -95,6 +101,12 @@ export class ConfigReader {
     )
   }
 
+  /** A limit cut the reading short: an error, and the config is not whole. */
+  private limit(at: SourceRef, message: string): void {
+    this.incomplete.push(message)
+    this.sink.error(at, message)
+  }
+
   /** Reads `file` and all it includes; a missing or unreadable main file is fatal. */
   readFile(file: string): void {
     if (!this.open(file)) return
@@ -105,11 +117,11 @@ export class ConfigReader {
   private open(file: string, from?: SourceRef): boolean {
     const where = from ?? { file, line: 0 }
     if (this.depth >= this.limits.maxIncludeDepth) {
-      this.sink.error(where, `include nesting deeper than ${this.limits.maxIncludeDepth} files: ${file} skipped`)
+      this.limit(where, `include nesting deeper than ${this.limits.maxIncludeDepth} files: ${file} skipped`)
       return false
     }
     if (this.filesOpened >= this.limits.maxIncludedFiles) {
-      this.sink.error(where, `more than ${this.limits.maxIncludedFiles} config files included: ${file} skipped`)
+      this.limit(where, `more than ${this.limits.maxIncludedFiles} config files included: ${file} skipped`)
       return false
     }
     const r = readConfigSource(file, this.limits.maxFileSize)
@@ -122,6 +134,7 @@ export class ConfigReader {
             : r.reason === 'not-regular'
               ? `configuration file '${file}' is not a regular non-executable file - skipping`
               : `configuration file '${file}' ${r.message} - skipping`
+      if (from && r.reason !== 'missing') this.incomplete.push(message)
       if (!from) this.sink.fatal(where, message)
       else if (r.reason === 'too-big') this.sink.error(where, message)
       else this.sink.warning(where, r.reason === 'missing' ? `included file not found: ${file}` : message)
@@ -136,7 +149,7 @@ export class ConfigReader {
     }
     this.bytesRead += r.size
     if (this.bytesRead > this.limits.maxTotalBytes) {
-      this.sink.error(where, `more than ${this.limits.maxTotalBytes} bytes of config read: ${file} skipped`)
+      this.limit(where, `more than ${this.limits.maxTotalBytes} bytes of config read: ${file} skipped`)
       return false
     }
     this.filesOpened++
@@ -185,7 +198,7 @@ export class ConfigReader {
         continue
       }
       if (physical.length > this.limits.maxLineLength) {
-        this.sink.error(at, `line longer than ${this.limits.maxLineLength} characters, skipped`)
+        this.limit(at, `line longer than ${this.limits.maxLineLength} characters, skipped`)
         continue
       }
       this.process(this.decomment(physical, at), at)
@@ -209,14 +222,14 @@ export class ConfigReader {
     if (line === '') return
     this.processedChars += line.length
     if (this.processedChars > this.limits.maxProcessedChars) {
-      this.sink.error(at, `more than ${this.limits.maxProcessedChars} characters of config lines: reading stopped`)
+      this.limit(at, `more than ${this.limits.maxProcessedChars} characters of config lines: reading stopped`)
       this.stopped = true
       return
     }
     if (++this.processed > this.limits.maxLines) {
       // Counts every line, not only those kept: a ~SEQ of includes that all fail
       // would otherwise run on without producing anything.
-      this.sink.error(at, `more than ${this.limits.maxLines} config lines (a ~SEQ too long?): reading stopped`)
+      this.limit(at, `more than ${this.limits.maxLines} config lines (a ~SEQ too long?): reading stopped`)
       this.stopped = true
       return
     }
@@ -227,7 +240,7 @@ export class ConfigReader {
       else this.endContinuation()
       if (piece.length >= 2 || (piece.length > 0 && !this.continuing)) def.value += piece
       if (def.value.length > this.limits.maxLineLength * 64) {
-        this.sink.error(at, `definition \$${def.name} longer than ${this.limits.maxLineLength * 64} characters`)
+        this.limit(at, `definition \$${def.name} longer than ${this.limits.maxLineLength * 64} characters`)
         this.endContinuation()
       }
       return
@@ -261,7 +274,7 @@ export class ConfigReader {
       }
     } catch (e) {
       if (!(e instanceof LimitError)) throw e
-      this.sink.error(at, e.message)
+      this.limit(at, e.message)
       return
     }
     if (line === '') return
@@ -275,7 +288,7 @@ export class ConfigReader {
       const c = text[i]
       run = c === ' ' || c === '\t' || c === '{' || c === '}' ? 0 : run + 1
       if (run > this.limits.maxWordLength) {
-        this.sink.error(at, `word longer than ${this.limits.maxWordLength} characters, line skipped`)
+        this.limit(at, `word longer than ${this.limits.maxWordLength} characters, line skipped`)
         return
       }
     }
@@ -319,7 +332,7 @@ export class ConfigReader {
     } catch (e) {
       if (!(e instanceof LimitError)) throw e
       this.globSpent = e instanceof GlobBudgetSpent
-      this.sink.error(at, `include ${pattern}: ${e.message}${this.globSpent ? '; later includes are skipped' : ''}`)
+      this.limit(at, `include ${pattern}: ${e.message}${this.globSpent ? '; later includes are skipped' : ''}`)
       return
     }
     if (found.paths.length === 0) {

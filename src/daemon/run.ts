@@ -188,6 +188,13 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
           log.error('new configuration cannot be used; keeping the running one')
           return
         }
+        // A start goes on with what could be read, as keepalived does with skipped files; a
+        // reload does not trade a running config for one missing part of itself.
+        if (next.incomplete) {
+          const [first, ...more] = next.incomplete
+          log.error(`reload abandoned: the new configuration was not read whole (${first}${more.length ? ` and ${more.length} more` : ''}); keeping the running configuration`)
+          return
+        }
         // keepalived closes the FIFO before the reload: the reload's own notifies go to the new one.
         await ports.reopenFifo(next.config)
         await daemon.reload(next.config)

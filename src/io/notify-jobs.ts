@@ -51,14 +51,3 @@ export function notifyJobsFor(
   }
   return jobs
 }
-
-/** notify_master_rx_lower_pri: run with its own arguments only, as keepalived. */
-export function rxLowerPriJobs(
-  notify: NotifyScripts,
-  owner: NotifyOwner,
-  splitCommandLine: (s: string) => string[],
-  timeoutMs: number = DEFAULT_NOTIFY_TIMEOUT_MS,
-): NotifyJob[] {
-  const argv = notify.masterRxLowerPri ? splitCommandLine(notify.masterRxLowerPri) : []
-  return argv.length > 0 ? [{ key: notifyKey(owner), argv, timeoutMs }] : []
-}

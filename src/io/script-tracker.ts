@@ -27,9 +27,6 @@ export interface ScriptTrackerOptions {
   killGraceMs?: number
 }
 
-/** keepalived 2.2.7's warning when scripts run without enable_script_security. */
-export const SECURITY_VIOLATION = 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.'
-
 interface Tracked {
   script: VrrpScript
   argv: string[]
@@ -61,7 +58,6 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
   const tracked = new Map<string, Tracked>()
   let onChange: (name: string, ok: boolean, detail: string) => void = () => {}
   let stopped = false
-  let warnedSecurity = false
 
   const now = (): number => performance.now()
 
@@ -138,52 +134,47 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
     t.timer = setTimeout(() => tick(t), Math.max(0, t.nextAt - now()))
   }
 
-  const prepare = async (t: Tracked): Promise<{ insecure: boolean }> => {
+  const prepare = async (t: Tracked): Promise<void> => {
     const s = t.script
     if (t.argv.length === 0) {
       log('error', `No script set for vrrp_script ${s.name} - disabling`)
       disable(t, 'no command')
-      return { insecure: false }
+      return
     }
     const spec = s.user !== undefined ? { user: s.user, group: s.group } : security.scriptUser
     const creds = await resolveCredentials(users, spec)
     if (!creds.ok) {
       log('error', `vrrp_script ${s.name}: ${creds.error} - disabling`)
       disable(t, creds.error)
-      return { insecure: false }
+      return
     }
     t.creds = creds.creds
     // The same rule as `vrrpd -t` (exit code 6), so the two never disagree.
     const sec = await check(t.argv[0] as string)
-    if (sec.ok) return { insecure: false }
+    if (sec.ok) return
     if (sec.reason === 'insecure') {
       log('warn', security.enableScriptSecurity ? sec.message : sec.message.replace(/ - disabling\.$/, '.'))
       if (security.enableScriptSecurity) {
         log('warn', `Disabling track script ${s.name} due to insecure`)
         disable(t, 'unsafe permissions')
       }
-      return { insecure: true }
+      return
     }
     if (security.enableScriptSecurity) {
       log('warn', sec.message)
       log('warn', `Disabling track script ${s.name} since not found/accessible`)
       disable(t, sec.reason === 'not-found' ? 'not found' : 'not a regular file')
     }
-    return { insecure: false }
   }
 
   /** Checks each script's user and safety, then runs them all at once and on their interval. */
-  const launch = (fresh: Tracked[], warnAgain: boolean): void => {
+  const launch = (fresh: Tracked[]): void => {
     if (fresh.length === 0) return
-    if (warnAgain) warnedSecurity = false
-    void Promise.all(fresh.map(prepare)).then((checks) => {
+    void Promise.all(fresh.map(prepare)).then(() => {
       const live = fresh.filter(current)
       if (live.length === 0) return
-      if (!security.enableScriptSecurity && !warnedSecurity) {
-        warnedSecurity = true
-        const insecure = checks.some((c) => c.insecure)
-        log('warn', SECURITY_VIOLATION + (insecure ? ' There are insecure scripts.' : ''))
-      }
+      // "SECURITY VIOLATION ..." is the config's diagnostic (finalize.ts), logged once
+      // at start as keepalived logs it; the tracker does not say it again.
       for (const t of live) {
         t.nextAt = now()
         tick(t)
@@ -215,7 +206,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
         if (tracked.has(s.name)) continue // keyed by name: one run per interval however many instances track it
         fresh.push(track(s, initialRiseFall(s.initFail, Math.max(1, s.rise), Math.max(1, s.fall))))
       }
-      launch(fresh, false)
+      launch(fresh)
     },
     reload(scripts, next) {
       security = next
@@ -238,7 +229,7 @@ export function createScriptTracker(opts: ScriptTrackerOptions): ScriptTracker {
         if (!rf.initial) log('info', `VRRP_Script(${s.name}) considered ${rf.ok ? 'successful' : 'unsuccessful'} on reload`)
         fresh.push(t)
       }
-      launch(fresh, true)
+      launch(fresh)
     },
     async stop() {
       stopped = true

@@ -1,6 +1,8 @@
 // The working configs: each loads with exit 0 and the model is checked field by field.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/index.js'
 import type { VrrpInstance } from '../../src/config/model.js'
@@ -179,4 +181,19 @@ t.test('a missing main file is fatal, with no stack trace', async (t) => {
   t.equal(r.exitCode, 4)
   t.same(r.diagnostics, [{ file: '/nonexistent/vrrpd/keepalived.conf', line: 0, severity: 'fatal', message: 'cannot read configuration file /nonexistent/vrrpd/keepalived.conf: no such file' }])
   t.same(r.config.instances, [])
+})
+
+t.test('an included file that exists but cannot be read, or a reader limit, makes the config incomplete (a reload keeps the running one)', async (t) => {
+  const dir = t.testdir({ 'keepalived.conf': 'include fifo.conf\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n  10.0.0.100\n }\n}\n' })
+  execFileSync('mkfifo', [join(dir, 'fifo.conf')])
+  const r = loadConfig(join(dir, 'keepalived.conf'), { interfaceExists: () => true })
+  t.equal(r.exitCode, 0, "skipped with keepalived's warning and verdict")
+  t.same(r.incomplete, [`configuration file '${join(dir, 'fifo.conf')}' is not a regular non-executable file - skipping`])
+  t.equal(r.config.instances.length, 1)
+  const plain = loadConfig(join(dir, 'keepalived.conf').replace('keepalived.conf', 'none.conf'), { interfaceExists: () => true })
+  t.equal(plain.incomplete, undefined, 'a missing main file is fatal, not an unreadable include')
+  const bomb = join(dir, 'bomb.conf')
+  writeFileSync(bomb, `$A=aaaaaaaaaaaaaaaa\n${'$A=$A$A\n'.repeat(40)}vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.100/24 label $A\n }\n}\n`)
+  const b = loadConfig(bomb, { interfaceExists: () => true })
+  t.match(b.incomplete, [/macro (substitutions|expansion)/], 'a macro bomb stops at its limit, and says so')
 })

@@ -55,10 +55,12 @@ t.test('a script found on PATH stays; one not on PATH is disabled; a non-executa
   t.same(Object.keys(onPath.config.scripts), ['chk'])
   t.equal(onPath.config.instances[0]?.notify.master, 'true')
   const bare = loadConfig(conf(dir, { check: 'no-such-check-vrrpd', notify: 'true' }), { interfaceExists: () => true })
-  t.equal(bare.exitCode, 5)
+  // The notify script `true` still runs, without enable_script_security: keepalived -t says 6 here.
+  t.equal(bare.exitCode, 6)
   t.ok(bare.diagnostics.some((d) => d.message === 'Disabling track script chk since not found/accessible (no-such-check-vrrpd)'))
   const plain = loadConfig(conf(dir, { check: join(dir, 'plain.sh'), notify: 'true' }), { interfaceExists: () => true })
-  t.equal(plain.exitCode, 0, 'not a config error (keepalived: only a log line)')
+  t.equal(plain.exitCode, 6, 'script security (the notify script runs without enable_script_security), as keepalived -t')
+  t.notOk(plain.diagnostics.some((d) => d.severity === 'error' && d.message.includes('plain.sh')), 'the non-executable script is no config error (keepalived: only a log line)')
   t.ok(plain.diagnostics.some((d) => d.severity === 'warning' && d.message === `WARNING - script '${join(dir, 'plain.sh')}' is not executable - disabling track script chk`))
   t.same(plain.config.instances[0]?.trackScripts, [])
 })
@@ -66,6 +68,6 @@ t.test('a script found on PATH stays; one not on PATH is disabled; a non-executa
 t.test('the check is the injected one when given (so tests need no real scripts)', async (t) => {
   const dir = t.testdir({})
   const r = loadConfig(conf(dir, { check: '/opt/chk.sh', notify: '/opt/n.sh' }), { interfaceExists: () => true, checkScript: (path) => ({ ok: true, path }) })
-  t.equal(r.exitCode, 0)
+  t.equal(r.exitCode, 6, 'both scripts kept: they run without enable_script_security (keepalived -t: 6)')
   t.same(r.config.instances[0]?.trackScripts.map((s) => s.name), ['chk'])
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { splitCommandLine } from '../../src/config/tokenize.js'
-import { DEFAULT_NOTIFY_TIMEOUT_MS, notifyJobsFor, rxLowerPriJobs } from '../../src/io/notify-jobs.js'
+import { DEFAULT_NOTIFY_TIMEOUT_MS, notifyJobsFor } from '../../src/io/notify-jobs.js'
 
 const scripts = {
   master: '/etc/keepalived/master.sh "with space" x',
@@ -28,11 +28,4 @@ t.test('STOP and nothing configured', async (t) => {
   ])
   t.same(notifyJobsFor({}, { kind: 'INSTANCE', name: 'VI_2' }, 'BACKUP', 90, splitCommandLine), [])
   t.same(notifyJobsFor({ backup: '   ' }, { kind: 'INSTANCE', name: 'VI_2' }, 'BACKUP', 90, splitCommandLine), [])
-})
-
-t.test('notify_master_rx_lower_pri gets only its own arguments', async (t) => {
-  t.same(rxLowerPriJobs(scripts, { kind: 'INSTANCE', name: 'VI_1' }, splitCommandLine, 200), [
-    { key: 'INSTANCE VI_1', argv: ['/etc/keepalived/lower.sh', 'y'], timeoutMs: 200 },
-  ])
-  t.same(rxLowerPriJobs({}, { kind: 'INSTANCE', name: 'VI_1' }, splitCommandLine), [])
 })

@@ -194,7 +194,8 @@ if (requireRoot(t)) {
       await a.waitForLog(/reload abandoned: .*; keeping the running configuration|new configuration cannot be used/, 20_000, at)
       t.pass(`vrrpd: the ${what} reload was abandoned with a log line`)
     }
-    await new Promise((r) => setTimeout(r, 1500))
+    // At least 5.5 s of capture from the first reload on (a refused reload returns at once).
+    await new Promise((r) => setTimeout(r, Math.max(1500, 5500 - (performance.now() - started))))
     const to = msOfDay(Date.now())
     const { gap, count } = longestGap(await capture.vrrp(), v.vrid, lab.ip('a'), from, to)
     t.ok(count >= 5, `vrrpd: ${count} adverts from a while the reloads were parsed`)
@@ -207,15 +208,17 @@ if (requireRoot(t)) {
     t.match(status.instances[0], { state: 'MASTER', basePriority: 100 }, 'vrrpd: the old config (priority 100) still runs')
     t.same(await holders(lab, v.hosts, v.vip), ['a'], 'vrrpd: the VIP stays on a')
 
-    // --- SIGTERM while an abandoned parser is still blocked on the FIFO: vrrpd still exits, 0.
+    // --- SIGTERM right after an abandoned reload: vrrpd still exits, 0. (The reader no longer
+    // opens a FIFO, src/config/source-file.ts; a parser thread stuck in open(2) is covered by
+    // test/daemon/config-isolated.test.ts with a stand-in parser.)
     const b = v.backup
     const bfifo = join(b.dir, 'hang.conf')
     execFileSync('mkfifo', [bfifo])
     b.writeConfig(`include ${bfifo}\n${pairConf(lab, 'b', 50, v.vip)}`)
     const bhup = performance.now()
     b.reload()
-    await b.waitForLog(/reload abandoned: parsing took longer than 3 s/, 20_000, bhup)
-    t.equal(await b.stop('SIGTERM', 10_000), 0, 'vrrpd exits 0 on SIGTERM although a parser thread is stuck in open(2)')
+    await b.waitForLog(/reload abandoned: the new configuration was not read whole \(configuration file '.*hang\.conf' is not a regular non-executable file - skipping\); keeping the running configuration/, 20_000, bhup)
+    t.equal(await b.stop('SIGTERM', 10_000), 0, 'vrrpd exits 0 on SIGTERM after an abandoned reload')
     t.match(b.proc.text(), /Stopped vrrpd/, 'after a complete stop')
 
     // --- kill -9 while a reload is being parsed: the parser is a thread, nothing outlives vrrpd.

@@ -105,6 +105,8 @@ if (requireRoot(t)) {
     for (const vi of ['VI_1', 'VI_2']) await a.waitForLog(new RegExp(`\\(${vi}\\) Entering MASTER STATE`), 10_000, healed)
     await waitFor('a: GROUP G1 MASTER again', () => groupLog('a').filter((l) => l === 'GROUP G1 MASTER 0').length === 2, 5000)
     t.pass('both instances came back to a together')
+    // b hears a's adverts a moment after a's own lines: wait for its side before comparing.
+    for (const vi of ['VI_1', 'VI_2']) await b.waitForLog(new RegExp(`\\(${vi}\\) Entering BACKUP STATE`), 5000, healed)
     t.same(b.linesSince(healed).filter((l) => /Entering (MASTER|BACKUP|FAULT) STATE/.test(l.text)).map((l) => l.text.replace(/^.*?\(/, '(')).sort(), [
       '(VI_1) Entering BACKUP STATE',
       '(VI_2) Entering BACKUP STATE',

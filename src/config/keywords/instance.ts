@@ -17,6 +17,8 @@ export interface InstanceDraft {
   interface?: string
   interfaceAt?: SourceRef
   vrid?: number
+  /** virtual_router_id was given, valid or not (an invalid one is reported where it stands). */
+  vridGiven?: boolean
   priority?: number
   /** `state MASTER` was given: a later `state BACKUP` is ignored, as keepalived does. */
   stateAt?: SourceRef
@@ -167,6 +169,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
     d.interfaceAt = n.at
   },
   virtual_router_id: (n, d, ctx) => {
+    d.vridGiven = true
     const v = intArg(n, ctx, 1, 255)
     if (v !== undefined) d.vrid = v
   },
