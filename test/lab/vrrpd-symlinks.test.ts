@@ -34,7 +34,8 @@ function argv(kind: 'keepalived' | 'vrrpd', conf: string, pid: string): string[]
  */
 function startPrivateTmp(lab: Lab, host: string, name: string, setup: string, cmd: string[], keep = false): LoggedProcess {
   const run = keep ? '"$@" & echo "child $!"; wait $!; echo "exit $?"; exec sleep 60' : 'exec "$@"'
-  const script = `set -e; mount --bind '${checkout.real}' '${checkout.view}'; mount -t tmpfs -o mode=1777 tmpfs /tmp; ${setup}; set +e; ${run}`
+  // tap's process-info hook puts its loader back into NODE_OPTIONS of every child: the daemons run without it.
+  const script = `set -e; unset NODE_OPTIONS; mount --bind '${checkout.real}' '${checkout.view}'; mount -t tmpfs -o mode=1777 tmpfs /tmp; ${setup}; set +e; ${run}`
   return new LoggedProcess(name, lab.spawn(host, 'unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...cmd], { env: daemonEnv() }))
 }
 
