@@ -1,10 +1,12 @@
 /**
  * keepalived's parsed view of a config, and vrrpd's, in one shape for a field by
- * field comparison. keepalived's comes from its SIGUSR1 dump (/tmp/keepalived.data)
- * of a briefly started keepalived, in a network namespace and a private /tmp
- * (other keepalived runs write the same fixed path); vrrpd's from `vrrpd -d`.
+ * field comparison. keepalived's comes from its SIGUSR1 dump ($TMPDIR/keepalived.data)
+ * of a briefly started keepalived, in a network namespace and a private $TMPDIR
+ * (other keepalived runs would write the same /tmp path); vrrpd's from `vrrpd -d`.
  */
-import { basename } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import type { OracleNamespace } from './config-oracle.js'
 import { splitCommandLine } from '../../src/config/tokenize.js'
 
@@ -31,23 +33,31 @@ export interface ConfigView {
   instances: Record<string, InstanceView>
 }
 
+// keepalived writes its dumps in $TMPDIR (lib/utils.c set_tmp_dir): a private directory
+// per run, so runs never share /tmp's files. (Not a tmpfs over /tmp: the config, and the
+// whole checkout, may live under /tmp themselves.)
 const KEEPALIVED_SCRIPT = `
-mount -t tmpfs tmpfs /tmp || exit 90
-keepalived -n -l -P -f "$1" -p /tmp/k.pid -r /tmp/v.pid -c /tmp/c.pid -b /tmp/b.pid >/tmp/log 2>&1 &
+d=$2
+TMPDIR=$d keepalived -n -l -P -f "$1" -p $d/k.pid -r $d/v.pid -c $d/c.pid -b $d/b.pid >$d/log 2>&1 &
 pid=$!
-i=0; while [ ! -s /tmp/v.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -s $d/v.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 sleep 0.3
 kill -USR1 $pid
-i=0; while [ ! -s /tmp/keepalived.data ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -s $d/keepalived.data ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 sleep 0.3
-cat /tmp/keepalived.data || { echo "NO DATA"; cat /tmp/log; }
+cat $d/keepalived.data || { echo "NO DATA"; cat $d/log; }
 kill -TERM $pid; wait $pid
 `
 
-/** Starts keepalived on `file` in the namespace, with its own /tmp, and returns its SIGUSR1 dump. */
+/** Starts keepalived on `file` in the namespace, with its own $TMPDIR, and returns its SIGUSR1 dump. */
 export async function keepalivedData(ns: OracleNamespace, file: string): Promise<string> {
-  const r = await ns.exec('unshare', ['-m', '--propagation', 'private', 'sh', '-c', KEEPALIVED_SCRIPT, 'kdump', file], { timeoutMs: 60_000 })
-  return r.stdout
+  const dir = mkdtempSync(join(tmpdir(), 'vrt-kdump-'))
+  try {
+    const r = await ns.exec('sh', ['-c', KEEPALIVED_SCRIPT, 'kdump', file, dir], { timeoutMs: 60_000 })
+    return r.stdout
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 const notifyLabel: Record<string, string> = { master: 'Master', backup: 'Backup', fault: 'Fault', stop: 'Stop', any: 'Generic' }

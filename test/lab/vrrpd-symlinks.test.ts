@@ -5,8 +5,8 @@
 // - the pid file is a link to the victim, in a world-writable sticky directory;
 // - /tmp/keepalived.{data,stats,json}.PID.tmp are links to the victim, then SIGUSR1/SIGUSR2.
 import t from 'tap'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { ensureBuilt } from '../helpers/vrrpd.js'
 import { pairConf } from '../helpers/pair-lab.js'
@@ -14,11 +14,17 @@ import { LoggedProcess } from '../../src/lab/proc.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * The checkout as the daemons see it: bound onto a directory outside /tmp before the
+ * private /tmp hides it (a checkout, CI's among them, may itself live under /tmp).
+ */
+const checkout = { real: dirname(dirname(ensureBuilt())), view: '' }
+
 /** The daemon's argv with its pid file(s) at `pid` (keepalived also needs its VRRP child's). */
 function argv(kind: 'keepalived' | 'vrrpd', conf: string, pid: string): string[] {
   return kind === 'keepalived'
     ? ['/usr/sbin/keepalived', '--dont-fork', '--log-console', '--vrrp', '--no-syslog', '--use-file', conf, '--pid', pid, '--vrrp_pid', `${pid}.vrrp`]
-    : [process.execPath, ensureBuilt(), '--dont-fork', '--log-console', '-f', conf, '--pid', pid, '--log-level', 'info']
+    : [process.execPath, join(checkout.view, 'dist', 'main.js'), '--dont-fork', '--log-console', '-f', conf, '--pid', pid, '--log-level', 'info']
 }
 
 /**
@@ -28,7 +34,8 @@ function argv(kind: 'keepalived' | 'vrrpd', conf: string, pid: string): string[]
  */
 function startPrivateTmp(lab: Lab, host: string, name: string, setup: string, cmd: string[], keep = false): LoggedProcess {
   const run = keep ? '"$@" & echo "child $!"; wait $!; echo "exit $?"; exec sleep 60' : 'exec "$@"'
-  const script = `set -e; mount -t tmpfs -o mode=1777 tmpfs /tmp; ${setup}; set +e; ${run}`
+  // tap's process-info hook puts its loader back into NODE_OPTIONS of every child: the daemons run without it.
+  const script = `set -e; unset NODE_OPTIONS; mount --bind '${checkout.real}' '${checkout.view}'; mount -t tmpfs -o mode=1777 tmpfs /tmp; ${setup}; set +e; ${run}`
   return new LoggedProcess(name, lab.spawn(host, 'unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...cmd], { env: daemonEnv() }))
 }
 
@@ -50,6 +57,10 @@ t.test('planted symbolic links: pid file and dump temporaries, vrrpd against kee
   const lab = await createLab(t, { hosts: ['k', 'v'] })
   const confDir = mkdtempSync('/run/vrt-symlinks-')
   t.teardown(() => rmSync(confDir, { recursive: true, force: true }))
+  // An empty mount point; the bind onto it exists only in each daemon's own mount namespace.
+  checkout.view = mkdtempSync('/run/vrt-symlinks-checkout-')
+  // rmdir, never a recursive remove: should a bind ever show here, the checkout stays intact.
+  t.teardown(() => rmdirSync(checkout.view))
   const result: Record<string, { pidVictim: string; pidLines: string; dumpVictim: string; dumpModes: string; dumpWritten: boolean }> = {}
   for (const [kind, host, vrid] of [['keepalived', 'k', 61], ['vrrpd', 'v', 62]] as const) {
     const conf = join(confDir, `${kind}.conf`)
