@@ -128,10 +128,10 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     const serial = (work: () => Promise<void>) => {
       busy = busy.then(work).catch((err: unknown) => log.error({ err }, 'internal error'))
     }
-    const stop = (signal: string) => {
+    /** Everything a stop does, once, whoever asked for it (a signal, a step that threw). */
+    const shutDown = (code: number, lastLine: () => void) => {
       if (stopping) return
       stopping = true
-      log.info(`Received ${signal}, stopping`)
       reloading?.cancel()
       announceStates = false
       systemd.stopping()
@@ -142,32 +142,20 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         await ports.closeFifo()
         await control?.close()
         releasePidFile(pidFile)
-        log.info('Stopped vrrpd')
+        lastLine()
         systemd.close()
-        exitIfParserStuck(0)
-        resolve(0)
+        exitIfParserStuck(code)
+        resolve(code)
       })
+    }
+    const stop = (signal: string) => {
+      if (stopping) return
+      log.info(`Received ${signal}, stopping`)
+      shutDown(0, () => log.info('Stopped vrrpd'))
     }
     // A core step threw: the daemon has released its VIPs; close down and exit
     // non-zero so that systemd (Restart=on-failure) starts a clean process.
-    void daemon.failed.then(() => {
-      if (stopping) return
-      stopping = true
-      announceStates = false
-      systemd.stopping()
-      reloading?.cancel()
-      serial(async () => {
-        await metrics?.close()
-        await daemon.stop()
-        await ports.closeFifo()
-        await control?.close()
-        releasePidFile(pidFile)
-        log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)
-        systemd.close()
-        exitIfParserStuck(EXIT_INTERNAL_ERROR)
-        resolve(EXIT_INTERNAL_ERROR)
-      })
-    })
+    void daemon.failed.then(() => shutDown(EXIT_INTERNAL_ERROR, () => log.fatal(`Stopped vrrpd after an internal error (exit code ${EXIT_INTERNAL_ERROR})`)))
     const reload = (): void => {
       if (stopping) return
       serial(async () => {
