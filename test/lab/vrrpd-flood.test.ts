@@ -46,8 +46,9 @@ t.test('a hostile flood: roles hold, counters exact, a few log lines, memory fla
 
   const rssAfter: Record<string, number[]> = { a: [], b: [] }
   for (let round = 0; round < 2; round++) {
-    const before = new Map<string, number>()
-    for (const [name, d] of daemons) before.set(name, (await totalDrops(d)) + (await kernelDrops(lab, name)))
+    const before = new Map<string, { counted: number; kernel: number }>()
+    for (const [name, d] of daemons) before.set(name, { counted: await totalDrops(d), kernel: await kernelDrops(lab, name) })
+    const roundStarted = performance.now()
     const sender = lab.spawn('x', process.execPath, [SENDER, JSON.stringify({ iface: lab.iface('x'), count: PACKETS, pps: 2000, vrid: 51, pass: 's3cret', kinds: ['vrid', 'auth', 'ttl', 'version', 'checksum', 'random'] })])
     let out = ''
     sender.stdout!.on('data', (c: Buffer) => (out += c.toString()))
@@ -60,9 +61,18 @@ t.test('a hostile flood: roles hold, counters exact, a few log lines, memory fla
     for (const [name, d] of daemons) {
       const b0 = before.get(name)!
       // Counted by vrrpd, or dropped by the kernel before vrrpd could read them (a loaded CI machine).
-      const accounted = async () => (await totalDrops(d)) + (await kernelDrops(lab, name)) - b0
-      const n = await waitFor(`${name} to account for the flood`, async () => ((await accounted()) >= PACKETS ? accounted() : undefined), 30_000, 250).catch(accounted)
-      t.equal(n, PACKETS, `${name}: every packet counted (kernel socket drops included: ${await kernelDrops(lab, name)})`)
+      const delta = async () => ({ counted: (await totalDrops(d)) - b0.counted, kernel: (await kernelDrops(lab, name)) - b0.kernel })
+      const settled = await waitFor(`${name} to account for the flood`, async () => {
+        const x = await delta()
+        return x.counted + x.kernel >= PACKETS ? x : undefined
+      }, 30_000, 250).catch(delta)
+      // The kernel's counter also takes the master's legitimate adverts (one a second) when
+      // the socket buffer is full: so counted + kernel may pass PACKETS by those, never by
+      // more, and vrrpd itself never counts more than the hostile packets.
+      const legitimate = Math.ceil((performance.now() - roundStarted) / 1000) + 2
+      const excess = settled.counted + settled.kernel - PACKETS
+      t.ok(settled.counted <= PACKETS && excess >= 0 && excess <= Math.min(settled.kernel, legitimate),
+        `${name}: every packet counted (${settled.counted} by vrrpd + ${settled.kernel} kernel socket drops = ${PACKETS} sent${excess ? ` + ${excess} of the pair's own adverts dropped by the kernel` : ''})`, settled)
       rssAfter[name]!.push(rssKiB(d.proc.child.pid!))
     }
   }

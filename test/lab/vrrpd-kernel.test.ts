@@ -218,7 +218,8 @@ if (requireRoot(t)) {
     const bhup = performance.now()
     b.reload()
     await b.waitForLog(/reload abandoned: the new configuration was not read whole \(configuration file '.*hang\.conf' is not a regular non-executable file - skipping\); keeping the running configuration/, 20_000, bhup)
-    t.equal(await b.stop('SIGTERM', 10_000), 0, 'vrrpd exits 0 on SIGTERM after an abandoned reload')
+    const termAt = performance.now()
+    t.equal(await b.stop('SIGTERM', 10_000), 0, 'vrrpd exits 0 on SIGTERM after an abandoned reload', { log: b.proc.lines.filter((l) => l.at >= bhup).map((l) => `${Math.round(l.at - termAt)} ${l.text}`).slice(-40) })
     t.match(b.proc.text(), /Stopped vrrpd/, 'after a complete stop')
 
     // --- kill -9 while a reload is being parsed: the parser is a thread, nothing outlives vrrpd.
