@@ -5,6 +5,7 @@
 import type { VipEntry, VrrpInstance } from '../config/model.js'
 import type { Advert } from '../protocol/types.js'
 import { AUTH_TYPE } from '../protocol/types.js'
+import { VRRP_MAX_ADDRESSES } from '../protocol/constants.js'
 import { authDataFor } from './address.js'
 import { effectivePriority } from './priority.js'
 import { earliest, masterDownIntervalMs } from './timers.js'
@@ -20,9 +21,15 @@ export function bindingsOf(cfg: { trackScripts: VrrpInstance['trackScripts']; tr
   ]
 }
 
-/** The VIPs carried in adverts: `virtual_ipaddress` of the instance's family (not the excluded ones). */
+/**
+ * The VIPs carried in adverts: `virtual_ipaddress` of the instance's family (not
+ * the excluded ones), at most the 255 the Count IPvX Addrs byte can say (RFC 3768
+ * 5.3.6, RFC 9568 5.2.6). The rest are still added as MASTER. keepalived 2.2.7
+ * writes the count modulo 256 and so sends no valid advert with more than 255;
+ * vrrpd sends and expects the first 255 (docs/configuration.md).
+ */
 function advertisedVips(cfg: VrrpInstance): VipEntry[] {
-  return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family)
+  return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family).slice(0, VRRP_MAX_ADDRESSES)
 }
 
 /** Every address the instance adds while MASTER. */

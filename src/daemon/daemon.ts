@@ -36,7 +36,6 @@ import type {
 } from '../io/ports.js'
 import { notifyJobsFor } from '../io/notify-jobs.js'
 import { splitCommandLine } from '../config/index.js'
-import { encodeAdvert } from '../protocol/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
@@ -53,7 +52,8 @@ import type { RouteManager } from '../io/netlink-routes.js'
 import { scriptSecurityOf, Trackers } from './trackers.js'
 import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
-import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
+import { AdvertPayloads } from './advert-payloads.js'
+import { memoPrimaryAddressOf, primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
 
 export interface DaemonPorts {
   clock: Clock
@@ -92,6 +92,7 @@ export class Daemon {
   #byKey = new Map<string, VrrpInstance>()
   #vips = new Set<string>()
   readonly #timers: InstanceTimers
+  readonly #payloads = new AdvertPayloads()
   readonly #transports = new Map<string, AdvertTransport>()
   /** The ifindex each transport was opened on: a recreated interface has a new one, and the old socket hears nothing. */
   readonly #transportIndex = new Map<string, number>()
@@ -212,6 +213,7 @@ export class Daemon {
     for (const inst of old.instances) this.#retired.set(inst.name, inst)
     this.#config = config
     this.#index(config)
+    this.#payloads.clear()
     await this.#refreshInterfaces(referencedInterfaces(config))
     this.#openTransports()
     if (!this.#router) throw new Error('reload before start')
@@ -395,7 +397,7 @@ export class Daemon {
     const inst = this.#instance(action.instance)
     if (!inst) return
     const transport = this.#transports.get(transportKey(inst.interface, inst.family))
-    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? primaryAddressOf(this.#ifaces.get(inst.interface), inst.family, this.#vips)
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? memoPrimaryAddressOf(this.#ifaces.get(inst.interface), inst.family, this.#vips)
     if (!transport || !source) {
       this.log.debug({ instance: inst.name }, `cannot send advert on ${inst.interface}: no ${transport ? 'source address' : 'socket'}`)
       return
@@ -404,7 +406,7 @@ export class Daemon {
       ? inst.unicastPeers.map((p) => p.address)
       : [inst.family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6]
     for (const destination of destinations) {
-      const payload = encodeAdvert(action.advert, { source, destination, pseudoHeaderChecksum: inst.v3ChecksumPseudoHeader })
+      const payload = this.#payloads.payload(inst.name, action.advert, { source, destination, pseudoHeaderChecksum: inst.v3ChecksumPseudoHeader })
       const sent = transport.send(payload, source, destination)
       if (!sent.ok) {
         const allowed = this.#dropLog.allow(`send:${inst.name}`, this.ports.clock.now())

@@ -1,34 +1,139 @@
 /**
  * The core's one timer per instance (keepalived's `sands`): `armTimer` replaces
  * the instance's deadline, `cancelTimer` drops it; firing raises `timerFired`.
+ *
+ * All deadlines live in one min-heap behind a single clock timer, as keepalived
+ * keeps its timers in one tree behind one poll timeout. At 1,000 instances a
+ * backup moves a master-down deadline for every advert it receives (1,000 a
+ * second): a heap push is cheaper than a clearTimeout + setTimeout pair with a
+ * closure each, and deadlines due at the same moment fire in one wake-up.
+ *
+ * A replaced or cancelled deadline stays in the heap and is skipped when it
+ * reaches the top (lazy deletion); the heap is rebuilt from the live deadlines
+ * when stale entries outnumber them.
  */
 import type { Clock, TimerHandle } from '../io/ports.js'
 
+interface Deadline {
+  at: number
+  /** Arming order: ties fire first-armed first, and deadlines armed while firing wait for the next round. */
+  seq: number
+  instance: string
+}
+
+const before = (x: Deadline, y: Deadline): boolean => x.at < y.at || (x.at === y.at && x.seq < y.seq)
+
+/** Rebuild when the heap holds more than this many entries per live deadline (and more than the floor). */
+const STALE_FACTOR = 4
+const STALE_FLOOR = 64
+
 export class InstanceTimers {
-  readonly #handles = new Map<string, TimerHandle>()
+  /** The live deadline of each instance; a heap entry not in here is stale. */
+  readonly #live = new Map<string, Deadline>()
+  #heap: Deadline[] = []
+  #seq = 0
+  #armed: { at: number; handle: TimerHandle } | undefined
+  #firing = false
+
   constructor(
     private readonly clock: Clock,
     private readonly fire: (instance: string) => void,
   ) {}
 
   arm(instance: string, at: number): void {
-    this.cancel(instance)
-    this.#handles.set(
-      instance,
-      this.clock.setTimer(at, () => {
-        this.#handles.delete(instance)
-        this.fire(instance)
-      }),
-    )
+    if (!Number.isFinite(at)) throw new TypeError(`armTimer: deadline must be a finite number, got ${at}`)
+    const d: Deadline = { at, seq: this.#seq++, instance }
+    this.#live.set(instance, d)
+    this.#push(d)
+    if (this.#heap.length > STALE_FLOOR && this.#heap.length > STALE_FACTOR * this.#live.size) this.#rebuild()
+    this.#schedule()
   }
 
   cancel(instance: string): void {
-    const old = this.#handles.get(instance)
-    if (old) this.clock.clearTimer(old)
-    this.#handles.delete(instance)
+    if (this.#live.delete(instance)) this.#schedule()
   }
 
   cancelAll(): void {
-    for (const instance of [...this.#handles.keys()]) this.cancel(instance)
+    this.#live.clear()
+    this.#heap = []
+    this.#schedule()
+  }
+
+  /** How many instances have a deadline (for tests and status). */
+  get size(): number {
+    return this.#live.size
+  }
+
+  /**
+   * Keeps the one clock timer at or before the earliest live deadline. When the
+   * earliest deadline moves later (a backup's master-down timer pushed back by
+   * an advert: the one due next is usually the one just re-armed), the clock
+   * timer stays where it is and, if nothing is due by then, moves on when it
+   * fires: one early wake-up per master-down interval instead of a clock timer
+   * per received advert.
+   */
+  #schedule(): void {
+    if (this.#firing) return
+    while (this.#heap.length > 0 && this.#live.get(this.#heap[0]!.instance) !== this.#heap[0]) this.#pop()
+    const top = this.#heap[0]
+    if (this.#armed && top && this.#armed.at <= top.at) return
+    if (this.#armed) this.clock.clearTimer(this.#armed.handle)
+    this.#armed = top && { at: top.at, handle: this.clock.setTimer(top.at, () => this.#fireDue()) }
+  }
+
+  /** Fires every deadline that is due, earliest first. */
+  #fireDue(): void {
+    this.#armed = undefined
+    this.#firing = true
+    const now = this.clock.now()
+    const round = this.#seq
+    try {
+      while (this.#heap.length > 0 && this.#heap[0]!.at <= now && this.#heap[0]!.seq < round) {
+        const d = this.#pop()
+        if (this.#live.get(d.instance) !== d) continue
+        this.#live.delete(d.instance)
+        this.fire(d.instance)
+      }
+    } finally {
+      this.#firing = false
+      this.#schedule()
+    }
+  }
+
+  #rebuild(): void {
+    // A sorted array is a valid heap.
+    this.#heap = [...this.#live.values()].sort((x, y) => (before(x, y) ? -1 : 1))
+  }
+
+  #push(d: Deadline): void {
+    const h = this.#heap
+    let i = h.push(d) - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!before(h[i]!, h[p]!)) break
+      ;[h[i], h[p]] = [h[p]!, h[i]!]
+      i = p
+    }
+  }
+
+  #pop(): Deadline {
+    const h = this.#heap
+    const top = h[0]!
+    const last = h.pop()!
+    if (h.length > 0) {
+      h[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < h.length && before(h[l]!, h[m]!)) m = l
+        if (r < h.length && before(h[r]!, h[m]!)) m = r
+        if (m === i) break
+        ;[h[i], h[m]] = [h[m]!, h[i]!]
+        i = m
+      }
+    }
+    return top
   }
 }

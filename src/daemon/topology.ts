@@ -55,3 +55,19 @@ export function primaryAddressOf(info: InterfaceInfo | undefined, family: 4 | 6,
   if (family === 6) return (candidates.find((a) => a.address.toLowerCase().startsWith('fe80')) ?? candidates[0])?.address
   return candidates[0]?.address
 }
+
+/** primaryAddressOf's answers per interface view: an InterfaceInfo is never changed in place (a change brings a new one). */
+const primaryMemo = new WeakMap<InterfaceInfo, { vips: ReadonlySet<string>; 4?: string | undefined; 6?: string | undefined }>()
+
+/**
+ * primaryAddressOf, remembered for the view and VIP set it was asked with: a
+ * master's interface carries its VIPs too (250 per interface at 1,000
+ * instances), and the source is needed for every advert.
+ */
+export function memoPrimaryAddressOf(info: InterfaceInfo | undefined, family: 4 | 6, vips: ReadonlySet<string>): string | undefined {
+  if (!info) return undefined
+  let m = primaryMemo.get(info)
+  if (!m || m.vips !== vips) primaryMemo.set(info, (m = { vips }))
+  if (!(family in m)) m[family] = primaryAddressOf(info, family, vips)
+  return m[family]
+}

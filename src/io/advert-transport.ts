@@ -159,23 +159,32 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     return { ok: false, error }
   }
 
+  // The daemon sends the same payload Buffer while an advert is unchanged
+  // (src/daemon/advert-payloads.ts): its IP packet (id 0, the kernel sets one) is the same too.
+  const lastPacket = new WeakMap<Buffer, { source: string; destination: string; bytes: Buffer }>()
+
   return {
     stats,
     send(payload, source, destination) {
       if (closed) return fail(`VRRP socket on ${opts.interface} is closed`)
       if (!socket) return fail(`VRRP socket on ${opts.interface} is being reopened`)
-      if (!isIPv4(source) || !isIPv4(destination)) return fail(`not an IPv4 source/destination: ${source} -> ${destination}`)
-      const header = buildIpv4Header({ source, destination, payloadLength: payload.length, ttl: VRRP_TTL, tos: VRRP_IPV4_TOS, protocol: VRRP_IP_PROTOCOL })
-      const packet = Buffer.concat([header, payload])
+      let packet = lastPacket.get(payload)
+      if (!packet || packet.source !== source || packet.destination !== destination) {
+        if (!isIPv4(source) || !isIPv4(destination)) return fail(`not an IPv4 source/destination: ${source} -> ${destination}`)
+        const header = buildIpv4Header({ source, destination, payloadLength: payload.length, ttl: VRRP_TTL, tos: VRRP_IPV4_TOS, protocol: VRRP_IP_PROTOCOL })
+        packet = { source, destination, bytes: Buffer.concat([header, payload]) }
+        lastPacket.set(payload, packet)
+      }
+      const { bytes } = packet
       try {
         // raw-socket's own send() queues and reports later; its native wrap.send is
         // sendto(2) right now, so the caller learns of a failure (ENETDOWN, ENODEV...).
-        socket.wrap.send(packet, 0, packet.length, destination, () => undefined)
+        socket.wrap.send(bytes, 0, bytes.length, destination, () => undefined)
       } catch (error) {
         const message = (error as Error).message
         if (!/temporarily unavailable/i.test(message)) return fail(`send to ${destination} on ${opts.interface}: ${message}`)
         // A full socket buffer: let raw-socket send it when writable.
-        socket.send(packet, 0, packet.length, destination, (err) => {
+        socket.send(bytes, 0, bytes.length, destination, (err) => {
           if (!err) return
           stats.sendErrors++
           log.warn({ iface: opts.interface, error: err.message }, `Advert to ${destination} on ${opts.interface} failed`)

@@ -14,6 +14,22 @@ t.test('the v2 advert carries auth type, 8-byte password, interval and the VIPs 
   t.end()
 })
 
+t.test('an advert carries at most 255 VIPs, the first ones; all are added as MASTER', (t) => {
+  // RFC 3768 5.3.6: Count IP Addrs is one byte
+  const many = Array.from({ length: 500 }, (_, k) => vip(`10.${100 + Math.floor(k / 250)}.${(k % 250) + 1}.1`, 'eth0', 32))
+  const cfg = makeInstance({ virtualIpAddresses: many })
+  const adv = createInstanceState(cfg, createRouter(makeConfig([cfg]), hostOpts('10.0.0.1'))).advertTemplate
+  t.equal(adv.ipAddresses.length, 255)
+  t.same(adv.ipAddresses, many.slice(0, 255).map((v) => v.address))
+  const h = new Harness(makeConfig([cfg]))
+  const actions = h.step({ type: 'startup' }, 0)
+  for (let i = 0; i < 5 && h.inst().state !== 'MASTER'; i++) actions.push(...h.fire())
+  t.equal(h.inst().state, 'MASTER')
+  t.equal(ofType(actions, 'addVips').flatMap((a) => a.vips).length, 500, 'every VIP is added')
+  t.equal(ofType(actions, 'sendAdvert').at(-1)?.advert.ipAddresses.length, 255, 'the advert sent as MASTER carries 255')
+  t.end()
+})
+
 t.test('the v3 advert has no authentication', (t) => {
   // RFC 9568 5.2: no Authentication fields in VRRPv3
   const cfg = makeInstance({ version: 3, advertIntervalMs: 10, authentication: { type: 'PASS', password: 'x' } })
