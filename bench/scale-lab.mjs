@@ -134,8 +134,11 @@ export function renderConf({ count, ifaces, priority, version = 2, advertInt = 1
 
 // ---------- daemons ----------
 let runCounter = 0
-/** Starts `kind` in `host`; vrrpd gets `nodeArgs` (--cpu-prof) before its script and `extraArgs` after. */
-export function startDaemon(lab, work, kind, host, conf, { nodeArgs = [], extraArgs = [] } = {}) {
+/**
+ * Starts `kind` in `host`; vrrpd gets `nodeArgs` (--cpu-prof) before its script and
+ * `extraArgs` after; `rtPriority` runs either under `chrt -r` (SCHED_RR).
+ */
+export function startDaemon(lab, work, kind, host, conf, { nodeArgs = [], extraArgs = [], rtPriority } = {}) {
   const dir = join(work, `${kind}-${host}-${runCounter++}`)
   mkdirSync(dir)
   const configPath = join(dir, 'keepalived.conf')
@@ -143,7 +146,8 @@ export function startDaemon(lab, work, kind, host, conf, { nodeArgs = [], extraA
   const { cmd, args } = daemonCommand(kind, { configPath, runDir: dir })
   const spawnedAt = now()
   const argv = kind === 'vrrpd' ? [...nodeArgs, ...args, ...extraArgs] : args
-  const proc = lab.spawn(host, `${kind}@${host}`, cmd, argv)
+  // chrt execs in place: the pid stays the daemon's.
+  const proc = rtPriority ? lab.spawn(host, `${kind}@${host}`, 'chrt', ['-r', String(rtPriority), cmd, ...argv]) : lab.spawn(host, `${kind}@${host}`, cmd, argv)
   return { kind, host, proc, spawnedAt, dir, pid: () => proc.child.pid }
 }
 
@@ -253,10 +257,10 @@ export async function readPcap(file, fn) {
 const ADVERT = /IP (\d+\.\d+\.\d+\.\d+) > \d+\.\d+\.\d+\.\d+: VRRPv\d, Advertisement, vrid (\d+), prio (\d+)/
 /**
  * Gaps between consecutive adverts of one instance (interface, source, VRID) seen
- * in the pcaps, for packets in [fromWall, toWall] (wall-clock ms). Priority-0
- * adverts end a series.
+ * in the pcaps, for packets in [fromWall, toWall] (wall-clock ms), from `sources`
+ * (a Set of addresses; default any).
  */
-export async function advertGaps(files, fromWall, toWall) {
+export async function advertGaps(files, fromWall, toWall, sources) {
   const gaps = []
   const perInstanceMax = new Map()
   let packets = 0
@@ -265,7 +269,7 @@ export async function advertGaps(files, fromWall, toWall) {
     await readPcap(file, (ts, line) => {
       if (ts < fromWall || ts > toWall) return
       const m = ADVERT.exec(line)
-      if (!m) return
+      if (!m || (sources && !sources.has(m[1]))) return
       packets++
       const key = `${i}|${m[1]}|${m[2]}`
       const prev = last.get(key)

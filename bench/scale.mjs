@@ -8,7 +8,8 @@
 //              VIP on the interface, -> every VIP's first GARP, advert gaps meanwhile
 // Root, after `npm run build`. Writes bench/results/scale-<date>-<parts>.md (the commit, the load average).
 //   node bench/scale.mjs [--quick] [--parts footprint,hold,fast,vips] [--sizes 1,100,255,1000]
-//                        [--reps N] [--seconds S] [--hold S] [--fast S] [--cpu-prof DIR] [--out FILE | --no-write]
+//                        [--reps N] [--seconds S] [--hold S] [--fast S] [--kinds vrrpd,keepalived]
+//                        [--cpu-prof DIR] [--rt-priority N] [--out FILE | --no-write]
 // Full mode takes ~45 min in all: run it part by part (each under ~15 min), e.g.
 //   --parts footprint --sizes 1,100   --parts footprint --sizes 255,1000   --parts hold   --parts fast,vips
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -31,6 +32,8 @@ const FOOT_S = Number(option('--seconds', QUICK ? 10 : 60))
 const HOLD_S = Number(option('--hold', QUICK ? 30 : 300))
 const FAST_S = Number(option('--fast', QUICK ? 20 : 300))
 const CPU_PROF = option('--cpu-prof', undefined)
+// Both daemons under SCHED_RR at this priority (chrt -r), e.g. for the fast part: what it takes to hold 10 ms adverts under CPU stress.
+const RT_PRIORITY = option('--rt-priority', undefined)
 const KINDS = (option('--kinds', 'vrrpd,keepalived')).split(',')
 const IFACES = 4
 const HOSTS = ['a', 'b', 'obs']
@@ -70,7 +73,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   })
 }
 
-const vrrpdEnv = () => (CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] } : {})
+const vrrpdEnv = () => ({ ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] } : {}), ...(RT_PRIORITY ? { rtPriority: RT_PRIORITY } : {}) })
 const loadNow = () => loadavg()[0].toFixed(1)
 const ifacesFor = (count) => (count > 255 ? IFACES : 1)
 const order = (rep) => (rep % 2 ? [...KINDS].reverse() : KINDS)
@@ -86,6 +89,9 @@ async function scrub() {
     for (const c of cmds) await run('ip', c)
   }
 }
+
+/** The master's (a's) addresses: the advert gaps are those of its adverts. */
+const masterIps = () => new Set([...Array(IFACES).keys()].map((i) => lab.ip('a', i)))
 
 /** vrrpd with VIPs -> their addresses as `ip@ethN`. */
 function vipSet(count) {
@@ -184,7 +190,7 @@ async function hold() {
       const { files, dropped } = await cap.stop()
       cap = undefined
       s.captureDropped = dropped
-      s.gaps = await advertGaps(files, t0 + off, t1 + off)
+      s.gaps = await advertGaps(files, t0 + off, t1 + off, masterIps())
     } catch (err) {
       s.error = err.message
     } finally {
@@ -239,7 +245,7 @@ async function fast() {
       const { files, dropped } = await cap.stop()
       cap = undefined
       s.captureDropped = dropped
-      s.gaps = await advertGaps(files, t0 + off, t1 + off)
+      s.gaps = await advertGaps(files, t0 + off, t1 + off, masterIps())
     } catch (err) {
       s.error = err.message
     } finally {
@@ -333,7 +339,7 @@ async function bigVips(kind, count, perInstance) {
       advertToAllVipsMs: { median: median(advertToVips), max: Math.max(...advertToVips) },
       advertToLastFirstGarpMs: { median: median(advertToGarps), max: Math.max(...advertToGarps) },
       firstMasterToLastVipMs: Math.max(...adds.values()) - firstMaster,
-      gaps: await advertGaps(files, (firstAdvert.size ? Math.min(...firstAdvert.values()) : firstMaster) + off, firstMaster + off + 4000),
+      gaps: await advertGaps(files, (firstAdvert.size ? Math.min(...firstAdvert.values()) : firstMaster) + off, firstMaster + off + 4000, masterIps()),
       load: loadNow(),
     })
   } catch (err) {
@@ -461,7 +467,7 @@ const date = new Date().toISOString()
 const report = [
   `# scale bench: vrrpd vs keepalived (${date.slice(0, 10)}, ${PARTS.join(', ')})`,
   '',
-  `Run ${date}, commit ${commit}, \`node bench/scale.mjs${args.length ? ' ' + args.join(' ') : ''}\`, ${Math.round((now() - started) / 1000)} s.`,
+  `Run ${date}, commit ${commit}, \`node bench/scale.mjs${args.length ? ' ' + args.join(' ') : ''}\`, ${Math.round((now() - started) / 1000)} s.${RT_PRIORITY ? ` Both daemons ran under \`chrt -r ${RT_PRIORITY}\` (SCHED_RR).` : ''}`,
   `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}, Node ${process.version}, ${keepalivedVersion}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at end (a 2-core VM shared with other sessions' builds and tests: both daemons ran under the same load, alternating).`,
   '',
   'CPU is on-CPU time from /proc/PID/task/*/schedstat summed over the process tree (keepalived: parent + VRRP child; vrrpd: every node thread); RSS is VmRSS summed the same way. A "state change" is an "Entering ... STATE" line after the pair settled.',
@@ -469,7 +475,7 @@ const report = [
   ...lines,
 ]
 console.log('\n' + report.join('\n'))
-const out = option('--out', QUICK || flag('--no-write') ? undefined : fileURLToPath(new URL(`./results/scale-${date.slice(0, 10)}-${PARTS.join('-')}${PARTS.includes('footprint') ? `-${SIZES.join('-')}` : ''}.md`, import.meta.url)))
+const out = option('--out', QUICK || flag('--no-write') ? undefined : fileURLToPath(new URL(`./results/scale-${date.slice(0, 10)}-${PARTS.join('-')}${PARTS.includes('footprint') ? `-${SIZES.join('-')}` : ''}${RT_PRIORITY ? `-rt${RT_PRIORITY}` : ''}.md`, import.meta.url)))
 if (out) {
   writeFileSync(out, report.join('\n'))
   console.log(`written to ${out}`)
