@@ -24,9 +24,8 @@ export function bindingsOf(cfg: { trackScripts: VrrpInstance['trackScripts']; tr
 /**
  * The VIPs carried in adverts: `virtual_ipaddress` of the instance's family (not
  * the excluded ones), at most the 255 the Count IPvX Addrs byte can say (RFC 3768
- * 5.3.6, RFC 9568 5.2.6). The rest are still added as MASTER. keepalived 2.2.7
- * writes the count modulo 256 and so sends no valid advert with more than 255;
- * vrrpd sends and expects the first 255 (docs/configuration.md).
+ * 5.3.6, RFC 9568 5.2.6), as keepalived 2.2.7 sends them. The rest are still
+ * added as MASTER (docs/configuration.md).
  */
 function advertisedVips(cfg: VrrpInstance): VipEntry[] {
   return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family).slice(0, VRRP_MAX_ADDRESSES)
