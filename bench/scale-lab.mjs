@@ -143,7 +143,8 @@ export function startDaemon(lab, work, kind, host, conf, { nodeArgs = [], extraA
   mkdirSync(dir)
   const configPath = join(dir, 'keepalived.conf')
   writeFileSync(configPath, conf)
-  const { cmd, args } = daemonCommand(kind, { configPath, runDir: dir })
+  // VRRPD_MAIN: another build of vrrpd (an older commit's dist/main.js, for an A/B).
+  const { cmd, args } = daemonCommand(kind, { configPath, runDir: dir, ...(process.env.VRRPD_MAIN ? { vrrpdMain: process.env.VRRPD_MAIN } : {}) })
   const spawnedAt = now()
   const argv = kind === 'vrrpd' ? [...nodeArgs, ...args, ...extraArgs] : args
   // chrt execs in place: the pid stays the daemon's.

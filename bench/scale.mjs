@@ -365,6 +365,15 @@ async function vips() {
 }
 
 // ---------- main ----------
+// The commit measured: taken at the start (HEAD may move while a long run goes on).
+const commit = (() => {
+  try {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() ? ' (src modified)' : ''
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() + dirty
+  } catch {
+    return 'unknown'
+  }
+})()
 const started = now()
 const load0 = loadavg()
 const results = {}
@@ -454,14 +463,6 @@ if (results.vips) {
 const keepalivedVersion = (() => {
   const r = spawnSync('/usr/sbin/keepalived', ['-v'], { encoding: 'utf8' })
   return `${r.stdout}${r.stderr}`.split('\n')[0].trim() || 'keepalived'
-})()
-const commit = (() => {
-  try {
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() ? ' (src modified)' : ''
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() + dirty
-  } catch {
-    return 'unknown'
-  }
 })()
 const date = new Date().toISOString()
 const report = [
