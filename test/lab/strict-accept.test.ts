@@ -7,8 +7,11 @@
 // - a MASTER hearing a lower priority runs notify_master_rx_lower_pri with its
 //   own arguments only, writes `INSTANCE "X" MASTER_RX_LOWER_PRI prio` to the
 //   notify FIFO and sends garp_lower_prio_repeat GARPs now and again after
-//   garp_lower_prio_delay: the same for both daemons.
+//   garp_lower_prio_delay: the same for both daemons;
+// - vrrp_notify_priority_changes: a track_file moving the effective priority
+//   writes `INSTANCE "X" MASTER_PRIORITY prio` to the FIFO, as keepalived.
 import t from 'tap'
+import { writeFileSync } from 'node:fs'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { startKeepalived } from '../helpers/keepalived.js'
 import { startVrrpd } from '../helpers/vrrpd.js'
@@ -44,6 +47,11 @@ ${extra.map((l) => `  ${l}\n`).join('')}  virtual_ipaddress {
   vrrp_strict
   vrrp_notify_fifo ${dir}/${host}.fifo
   vrrp_notify_fifo_script "/bin/sh ${dir}/reader.sh ${host}"
+  vrrp_notify_priority_changes
+}
+track_file prio {
+  file ${dir}/prio-${host}
+  weight -10
 }
 `,
     inst('DROP', 1, 100, []),
@@ -57,6 +65,9 @@ ${extra.map((l) => `  ${l}\n`).join('')}  virtual_ipaddress {
       'garp_lower_prio_repeat 2',
       'garp_lower_prio_delay 2',
       `notify_master_rx_lower_pri "/bin/sh ${dir}/rx-lower.sh ${host}"`,
+      'track_file {',
+      '  prio',
+      '}',
     ]),
   ].join('\n')
 }
@@ -78,6 +89,7 @@ if (requireRoot(t)) {
     const dir = scratchDir(t, 'strict')
     writeScript(`${dir}/reader.sh`, `while read -r line; do echo "$line" >> ${dir}/fifo-$1.log; done < "$2"`)
     writeScript(`${dir}/rx-lower.sh`, `echo "$# $*" >> ${dir}/rx-$1.log`)
+    for (const h of ['k', 'v']) writeFileSync(`${dir}/prio-${h}`, '0\n')
     const daemons: Record<Host, Daemon> = {
       k: startKeepalived(lab, 'k', { config: conf(lab, 'k', dir) }),
       v: startVrrpd(lab, 'v', { config: conf(lab, 'v', dir) }),
@@ -145,6 +157,13 @@ if (requireRoot(t)) {
     const counts = { k: await garpsFor(kVip), v: await garpsFor(vVip) }
     await capture.stop()
     t.same(counts, { k: 4, v: 4 }, 'two bursts of two GARPs each, from keepalived and from vrrpd')
+
+    // The tracked file moves LOOSE's effective priority from 200 to 190.
+    for (const h of ['k', 'v'] as const) writeFileSync(`${dir}/prio-${h}`, '1\n')
+    const prioLines = (h: Host) => fileLines(`${dir}/fifo-${h}.log`).filter((l) => l.includes('_PRIORITY'))
+    for (const h of ['k', 'v'] as const) await waitFor(`${h}: the priority line`, () => prioLines(h).length > 0, 20_000)
+    t.same(prioLines('k'), ['INSTANCE "LOOSE" MASTER_PRIORITY 190'], "keepalived's priority line")
+    t.same(prioLines('v'), prioLines('k'), 'vrrpd writes the same')
 
     // Stop: each daemon deletes its table.
     for (const host of ['k', 'v'] as const) t.equal(await daemons[host].stop('SIGTERM', 15_000), 0, `${host} exits 0`)
