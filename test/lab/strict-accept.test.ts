@@ -26,6 +26,9 @@ const HOSTS = { k: { vridBase: 10, vipBase: 110 }, v: { vridBase: 20, vipBase: 1
 type Host = keyof typeof HOSTS
 const INSTANCES = ['DROP', 'ACCEPT', 'OWNER', 'LOOSE'] as const
 
+/** A strict IPv6 instance's VIPs: link-local first (keepalived wants it so), then a global one. */
+const vips6Of = (host: Host): [string, string] => [`fe80::${HOSTS[host].vipBase}:1`, `2001:db8::${HOSTS[host].vipBase}:1`]
+
 const vipOf = (lab: Lab, host: Host, i: number): string => lab.address(HOSTS[host].vipBase + i)
 
 /** One config per host (VRIDs and VIPs apart, so each host is MASTER of its own); the same text otherwise. */
@@ -69,7 +72,25 @@ track_file prio {
       '  prio',
       '}',
     ]),
+    `vrrp_instance DROP6 {
+  state BACKUP
+  interface ${lab.iface(host)}
+  virtual_router_id ${vridBase + 5}
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    ${vips6Of(host).join('\n    ')}
+  }
+}
+`,
   ].join('\n')
+}
+
+/** `nft list ruleset` with the table name and this host's VIPs as placeholders, for comparing the daemons. */
+async function ruleset(lab: Lab, host: Host, table: string): Promise<string> {
+  const text = (await lab.exec(host, 'nft', ['list', 'ruleset'])).stdout
+  const [ll, global] = vips6Of(host)
+  return text.split(table).join('TABLE').split(vipOf(lab, host, 1)).join('VIP4').split(ll).join('VIP6LL').split(global).join('VIP6')
 }
 
 /** curl from the client: the page, or undefined when it cannot connect in time. */
@@ -85,7 +106,7 @@ async function tables(lab: Lab, host: Host): Promise<string[]> {
 
 if (requireRoot(t)) {
   t.test('vrrp_strict / accept and a lower-priority advert: keepalived and vrrpd side by side', async (t) => {
-    const lab = await createLab(t, { hosts: ['k', 'v', 'c', 'x'] })
+    const lab = await createLab(t, { hosts: ['k', 'v', 'c', 'x'], ipv6: true })
     const dir = scratchDir(t, 'strict')
     writeScript(`${dir}/reader.sh`, `while read -r line; do echo "$line" >> ${dir}/fifo-$1.log; done < "$2"`)
     writeScript(`${dir}/rx-lower.sh`, `echo "$# $*" >> ${dir}/rx-$1.log`)
@@ -99,7 +120,7 @@ if (requireRoot(t)) {
     t.teardown(() => Promise.all(sites.map((s) => s.remove())))
 
     for (const host of ['k', 'v'] as const) {
-      for (const name of INSTANCES) await daemons[host].waitForLog(new RegExp(`\\(${name}\\) Entering MASTER STATE`), 30_000)
+      for (const name of [...INSTANCES, 'DROP6']) await daemons[host].waitForLog(new RegExp(`\\(${name}\\) Entering MASTER STATE`), 30_000)
     }
 
     // Reachability of each VIP from the client, per daemon.
@@ -123,6 +144,9 @@ if (requireRoot(t)) {
     t.notOk(vTables.includes('table ip keepalived'), "and never keepalived's")
     const set = await lab.exec('v', 'nft', ['list', 'set', 'ip', 'vrrpd', 'vips'])
     t.match(set.stdout, new RegExp(`elements = \\{ ${vipOf(lab, 'v', 1).replace(/\./g, '\\.')} \\}`), "only the no_accept instance's VIP is in the set")
+    const kRules = await ruleset(lab, 'k', 'keepalived')
+    t.match(kRules, /table ip6 TABLE[\s\S]*VIP6LL \. "eth0"[\s\S]*icmpv6 type @neighbor-discovery accept/, "keepalived's IPv6 table, link-local VIP by interface")
+    t.equal(await ruleset(lab, 'v', 'vrrpd'), kRules, "vrrpd's ruleset is keepalived's, table name and VIPs aside")
     t.ok(daemons.v.proc.lines.some((l) => l.text.includes('(DROP) setting firewall drop rule')), "keepalived's line (-D) for the drop rule")
 
     // A lower-priority advert for each host's LOOSE instance, from a third host.
