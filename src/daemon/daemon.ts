@@ -168,6 +168,23 @@ export class Daemon {
     }
   }
 
+  /**
+   * A reload that turns accept mode on or off (or moves priority to or from 255)
+   * for a MASTER that keeps its VIPs: its drop-set entries follow at once
+   * (keepalived's restore_vrrp_state), not at its next transition.
+   */
+  #refreshFilter(config: Config): void {
+    const filter = this.ports.vipFilter
+    if (!filter) return
+    for (const inst of config.instances) {
+      const held = this.#holding.get(inst.name)
+      if (!held || held.size === 0) continue
+      const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded].filter((v) => held.has(`${v.address}/${v.prefixLength}@${v.dev}`))
+      if (dropsVipTraffic(inst)) void filter.add(inst.name, vips, { dontTrackPrimary: inst.dontTrackPrimary })
+      else void filter.remove(inst.name, vips)
+    }
+  }
+
   get config(): Config {
     return this.#config
   }
@@ -238,6 +255,7 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#refreshFilter(config)
     this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
     this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)

@@ -79,6 +79,20 @@ t.test('accept mode: nothing is filtered (the set is only ever emptied), the tab
   t.same(relevant(world.events), ['filter remove VI_1 10.0.0.100', 'addVip 10.0.0.100', 'removeVip 10.0.0.100', 'filter remove VI_1 10.0.0.100', 'filter close'])
 })
 
+t.test('a reload into accept mode while MASTER takes the VIP out of the drop set at once; back again puts it in', async (t) => {
+  const { world, daemon } = setup(t, conf('  no_accept'))
+  await becomeMaster(world, daemon)
+  world.events.length = 0
+  await daemon.reload(load(t, conf('  accept')))
+  await flush()
+  t.same(relevant(world.events), ['filter remove VI_1 10.0.0.100'])
+  world.events.length = 0
+  await daemon.reload(load(t, conf('  no_accept')))
+  await flush()
+  t.same(relevant(world.events), ['filter add VI_1 10.0.0.100'])
+  await daemon.stop()
+})
+
 t.test("notify_master_rx_lower_pri runs with its own arguments only; the FIFO gets keepalived's line", async (t) => {
   const { world, daemon } = setup(t, conf('  accept\n  notify_master_rx_lower_pri "/usr/local/bin/rx-lower.sh arg1"', ' vrrp_notify_fifo /run/fifo'))
   await becomeMaster(world, daemon)
