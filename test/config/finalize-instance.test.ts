@@ -97,3 +97,43 @@ t.test('preempt after nopreempt turns it back off; virtual_routes kept raw', asy
   t.equal(a.i?.nopreempt, false)
   t.same(a.i?.virtualRoutes, ['10.1.0.0/16 via 10.0.0.254 dev eth0'])
 })
+
+t.test("notify_priority_changes: the instance's, else its sync group's, else the global", async (t) => {
+  const dir = t.testdir({
+    'k.conf': `global_defs {
+ vrrp_notify_priority_changes off
+}
+vrrp_sync_group G1 {
+ group {
+  A
+  B
+ }
+ notify_priority_changes
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 1
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+vrrp_instance B {
+ interface eth0
+ virtual_router_id 2
+ notify_priority_changes off
+ virtual_ipaddress {
+  10.0.0.2
+ }
+}
+vrrp_instance C {
+ interface eth0
+ virtual_router_id 3
+ virtual_ipaddress {
+  10.0.0.3
+ }
+}
+`,
+  })
+  const r = loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true })
+  t.same(r.config.instances.map((i) => [i.name, i.notifyPriorityChanges]), [['A', true], ['B', false], ['C', false]])
+})
