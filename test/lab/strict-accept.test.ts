@@ -90,7 +90,10 @@ track_file prio {
 async function ruleset(lab: Lab, host: Host, table: string): Promise<string> {
   const text = (await lab.exec(host, 'nft', ['list', 'ruleset'])).stdout
   const [ll, global] = vips6Of(host)
-  return text.split(table).join('TABLE').split(vipOf(lab, host, 1)).join('VIP4').split(ll).join('VIP6LL').split(global).join('VIP6')
+  const named = text.split(table).join('TABLE').split(vipOf(lab, host, 1)).join('VIP4').split(ll).join('VIP6LL').split(global).join('VIP6')
+  // Tables in name order (which one is made first depends on which instance is MASTER first), blank lines aside.
+  const blocks = named.split(/^(?=table )/m).map((b) => b.split('\n').filter((l) => l.trim() !== '').join('\n'))
+  return blocks.filter(Boolean).sort().join('\n')
 }
 
 /** curl from the client: the page, or undefined when it cannot connect in time. */
@@ -111,6 +114,9 @@ if (requireRoot(t)) {
     writeScript(`${dir}/reader.sh`, `while read -r line; do echo "$line" >> ${dir}/fifo-$1.log; done < "$2"`)
     writeScript(`${dir}/rx-lower.sh`, `echo "$# $*" >> ${dir}/rx-$1.log`)
     for (const h of ['k', 'v']) writeFileSync(`${dir}/prio-${h}`, '0\n')
+    // A table of each daemon's name left by an earlier run: deleted at first use.
+    await lab.exec('k', 'nft', ['add', 'table', 'ip', 'keepalived'])
+    await lab.exec('v', 'nft', ['add', 'table', 'ip', 'vrrpd'])
     const daemons: Record<Host, Daemon> = {
       k: startKeepalived(lab, 'k', { config: conf(lab, 'k', dir) }),
       v: startVrrpd(lab, 'v', { config: conf(lab, 'v', dir) }),
@@ -147,7 +153,13 @@ if (requireRoot(t)) {
     const kRules = await ruleset(lab, 'k', 'keepalived')
     t.match(kRules, /table ip6 TABLE[\s\S]*VIP6LL \. "eth0"[\s\S]*icmpv6 type @neighbor-discovery accept/, "keepalived's IPv6 table, link-local VIP by interface")
     t.equal(await ruleset(lab, 'v', 'vrrpd'), kRules, "vrrpd's ruleset is keepalived's, table name and VIPs aside")
-    t.ok(daemons.v.proc.lines.some((l) => l.text.includes('(DROP) setting firewall drop rule')), "keepalived's line (-D) for the drop rule")
+    const logged = (h: Host, re: RegExp) => daemons[h].proc.lines.filter((l) => re.test(l.text)).map((l) => l.text.replace(/^.*?(\(\w+\) |Deleting)/, '$1'))
+    for (const h of ['k', 'v'] as const) {
+      t.ok(logged(h, /setting firewall drop rule/).includes('(DROP) setting firewall drop rule'), `${h}: "(DROP) setting firewall drop rule"`)
+      t.notOk(logged(h, /(ACCEPT|OWNER|LOOSE)\) setting firewall drop rule/).length, `${h}: none for the accepting instances`)
+    }
+    t.same(logged('v', /Deleting old/), [`Deleting old ip vrrpd table`], 'vrrpd deletes the old table')
+    t.same(logged('k', /Deleting old/), [`Deleting old ip keepalived table`], 'as keepalived does with its own')
 
     // A lower-priority advert for each host's LOOSE instance, from a third host.
     const capture = await startCapture(lab, 'c', 'arp')
