@@ -132,6 +132,10 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     sink.warning(d.at, `(${d.name}) strict mode: state MASTER needs priority 255; starting as BACKUP`)
     initialState = 'BACKUP'
   }
+  if (d.useVmac !== false && unicastPeers.length > 0 && !d.vmacXmitBase) {
+    // keepalived's vrrp_end_handler, a config error (-t exits 5): a unicast VMAC sends from the base interface.
+    sink.error(d.at, `(${d.name}) unicast with use_vmac requires vmac_xmit_base - setting`)
+  }
   if (d.unicastSrcIp !== undefined && unicastPeers.length === 0) {
     sink.warning(d.unicastSrcIp.at, `(${d.name}) unicast_src_ip without any unicast_peer: using multicast`)
     if (d.interface === undefined) unicastSrcIp = undefined
@@ -165,6 +169,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),
     unicastPeers,
     useVmac: d.useVmac,
+    ...(d.useVmac !== false && (d.vmacXmitBase || unicastPeers.length > 0) ? { vmacXmitBase: true } : {}),
     garp: {
       ...g.garp,
       ...(strict ? { lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } : {}),

@@ -54,6 +54,8 @@ import { scriptSecurityOf, Trackers } from './trackers.js'
 import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
+import { vmacSpecs, withVmacs, type VmacSpec } from './vmac-plan.js'
+import type { VmacPort } from './vmac-manager.js'
 
 export interface DaemonPorts {
   clock: Clock
@@ -64,6 +66,8 @@ export interface DaemonPorts {
   na?: GarpSender
   /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
   routes?: RouteManager
+  /** use_vmac's macvlans (src/daemon/vmac-manager.ts). */
+  vmacs?: VmacPort
   notify: NotifyRunner
   createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
@@ -91,6 +95,10 @@ export class Daemon {
   #byName = new Map<string, VrrpInstance>()
   #byKey = new Map<string, VrrpInstance>()
   #vips = new Set<string>()
+  /** use_vmac: each instance's macvlan; the config above already speaks on them (vmac-plan.ts). */
+  #vmacSpecs: VmacSpec[] = []
+  /** IPv4 VMAC -> its base interface: a VMAC has no IPv4 address, adverts use the base's (as keepalived). */
+  #vmacBase = new Map<string, string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
   /** The ifindex each transport was opened on: a recreated interface has a new one, and the old socket hears nothing. */
@@ -131,8 +139,8 @@ export class Daemon {
     private readonly ports: DaemonPorts,
     private readonly log: Logger,
   ) {
-    this.#config = config
-    this.#index(config)
+    this.#config = this.#adopt(config)
+    this.#index(this.#config)
     this.#timers = new InstanceTimers(ports.clock, (instance) => this.dispatch({ type: 'timerFired', instance }))
     this.#trackers = new Trackers(ports, log, (event) => this.dispatch(event))
     this.#vipWork = new VipWorker({
@@ -177,12 +185,13 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    await this.#refreshInterfaces(referencedInterfaces(this.#config))
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
     await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
-    this.#watch(referencedInterfaces(this.#config))
+    this.#watch(this.#interfaces(this.#config))
     this.#trackers.start(this.#config)
     this.dispatch({ type: 'startup' })
   }
@@ -204,26 +213,34 @@ export class Daemon {
     this.ports.garp.close()
     this.ports.na?.close()
     this.ports.routes?.close()
+    // keepalived removes its VMACs at stop; the VIPs on them went above.
+    await this.ports.vmacs?.tearDown(this.#vmacSpecs, true)
+    this.ports.vmacs?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
   async reload(config: Config): Promise<void> {
     const old = this.#config
+    const oldVmacs = this.#vmacSpecs
     for (const inst of old.instances) this.#retired.set(inst.name, inst)
+    config = this.#adopt(config)
     this.#config = config
     this.#index(config)
-    await this.#refreshInterfaces(referencedInterfaces(config))
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(config))
     this.#openTransports()
     if (!this.#router) throw new Error('reload before start')
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
     this.#reconcileRoutes(old, config)
-    this.#watch(referencedInterfaces(config))
+    this.#watch(this.#interfaces(config))
     this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
     await this.#trackers.reload(config)
     await this.#vipWork.settle()
     await this.#static.reload(config)
+    const kept = new Set(this.#vmacSpecs.map((s) => s.name))
+    await this.ports.vmacs?.tearDown(oldVmacs.filter((s) => !kept.has(s.name)), false)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -395,7 +412,7 @@ export class Daemon {
     const inst = this.#instance(action.instance)
     if (!inst) return
     const transport = this.#transports.get(transportKey(inst.interface, inst.family))
-    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? primaryAddressOf(this.#ifaces.get(inst.interface), inst.family, this.#vips)
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? primaryAddressOf(this.#addressView(inst.interface, inst.family), inst.family, this.#vips)
     if (!transport || !source) {
       this.log.debug({ instance: inst.name }, `cannot send advert on ${inst.interface}: no ${transport ? 'source address' : 'socket'}`)
       return
@@ -427,7 +444,7 @@ export class Daemon {
   #onPacket = (packet: Parameters<Parameters<AdvertTransport['onPacket']>[0]>[0]): void => {
     const outcome = receivePacket(packet, {
       instanceFor: (iface, family, vrid) => this.#byKey.get(`${transportKey(iface, family)}/${vrid}`),
-      isOwnAddress: (iface, address) => this.#ifaces.get(iface)?.addresses.some((a) => a.address === address) ?? false,
+      isOwnAddress: (iface, address) => (this.#addressView(iface, 4) ?? this.#ifaces.get(iface))?.addresses.some((a) => a.address === address) ?? false,
       multicastGroup: (family) => (family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6),
       checkUnicastSrc: this.#config.globalDefs.checkUnicastSrc,
     })
@@ -465,9 +482,27 @@ export class Daemon {
    * then waits in FAULT instead of becoming a master nobody can hear.
    */
   #usableAddress(name: string, family: 4 | 6): string | undefined {
-    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#ifaces.get(name), family, this.#vips) : undefined
+    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#addressView(name, family), family, this.#vips) : undefined
     this.#reported.set(transportKey(name, family), address)
     return address
+  }
+
+  /** Records the config's VMACs and returns the config as it runs on them. */
+  #adopt(config: Config): Config {
+    this.#vmacSpecs = vmacSpecs(config)
+    this.#vmacBase = new Map(this.#vmacSpecs.filter((s) => s.family === 4).map((s) => [s.name, s.base]))
+    return withVmacs(config, this.#vmacSpecs)
+  }
+
+  /** The interfaces to read and watch: the config's, and the base of each VMAC (its addresses are the VMAC's source). */
+  #interfaces(config: Config): string[] {
+    return [...new Set([...referencedInterfaces(config), ...this.#vmacSpecs.map((s) => s.base)])]
+  }
+
+  /** Whose addresses `name` speaks from: an IPv4 VMAC's base, else itself. */
+  #addressView(name: string, family: 4 | 6): InterfaceInfo | undefined {
+    const base = family === 4 ? this.#vmacBase.get(name) : undefined
+    return this.#ifaces.get(base ?? name)
   }
 
   async #refreshInterfaces(names: string[]): Promise<void> {
@@ -535,11 +570,15 @@ export class Daemon {
       this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`)
       this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
     }
-    for (const family of [4, 6] as const) {
-      const key = transportKey(name, family)
-      const reported = this.#reported.get(key)
-      const after = this.#usableAddress(name, family)
-      if (reported !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
+    // An IPv4 VMAC speaks from its base's address: a change there is the VMAC's too.
+    const speakers = [name, ...[...this.#vmacBase].filter(([, base]) => base === name).map(([vmac]) => vmac)]
+    for (const speaker of speakers) {
+      for (const family of [4, 6] as const) {
+        const key = transportKey(speaker, family)
+        const reported = this.#reported.get(key)
+        const after = this.#usableAddress(speaker, family)
+        if (reported !== after) this.dispatch({ type: 'addressChanged', interface: speaker, family, address: after })
+      }
     }
     if (before && info && isUp) this.#restoreVips(name, before, info)
   }
