@@ -20,6 +20,7 @@ export interface FinalizeOptions {
   file: string
   sink: DiagnosticSink
   interfaceExists: (name: string) => boolean
+  interfaceIsEthernet?: (name: string) => boolean | undefined
   /** Injected so tests do not depend on the host's file permissions. */
   checkScript?: typeof checkScriptSecurity
   /** Whether a user exists; default: /etc/passwd. */
@@ -185,6 +186,7 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     sink,
     globals: p.globalDefs,
     interfaceExists: opts.interfaceExists,
+    ...(opts.interfaceIsEthernet ? { interfaceIsEthernet: opts.interfaceIsEthernet } : {}),
     scriptWeight: (n: string) => weightOf(p.scripts[n]),
     fileWeight: (n: string) => weightOf(p.trackFiles[n]),
   }
