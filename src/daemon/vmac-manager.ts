@@ -7,6 +7,7 @@
  * be made is logged; its instance then finds no interface and waits in FAULT.
  */
 import type { Logger } from '../log.js'
+import { bytesToAddress } from '../protocol/index.js'
 import type { VmacLinks } from '../io/vmac-links.js'
 import type { VmacSysctls } from '../io/vmac-sysctls.js'
 import type { AddressManager, Links } from '../io/ports.js'
@@ -26,9 +27,9 @@ const MAC_REWRITING_BOND_MODES = new Set(['balance-tlb', 'balance-alb'])
 
 /** fe80::/64 EUI-64 address of `mac` (keepalived's make_link_local_address). */
 export function linkLocalOf(mac: string): string {
-  const b = mac.split(':').map((x) => parseInt(x, 16))
-  const hex = (hi: number, lo: number): string => ((hi << 8) | lo).toString(16)
-  return `fe80::${hex(b[0]! ^ 0x02, b[1]!)}:${hex(b[2]!, 0xff)}:${hex(0xfe, b[3]!)}:${hex(b[4]!, b[5]!)}`
+  const m = mac.split(':').map((x) => parseInt(x, 16))
+  const bytes = Buffer.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, m[0]! ^ 0x02, m[1]!, m[2]!, 0xff, 0xfe, m[3]!, m[4]!, m[5]!])
+  return bytesToAddress(bytes, 6)
 }
 
 export function createVmacManager(deps: { links: VmacLinks; sysctls: VmacSysctls; addresses: AddressManager; interfaces: Links; log: Logger }): VmacPort {
