@@ -176,7 +176,7 @@ export class Daemon {
 
   /** What keepalived's dump files are made of (status-files.ts). */
   dumpInput(): DumpInput {
-    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now() }
+    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now(), vmacs: this.#vmacSpecs }
   }
 
   /** keepalived's SIGSTATS_CLEAR, after the stats file is written: every instance's counters start again from 0. */

@@ -162,7 +162,7 @@ export function viewOfVrrpdDump(json: string, uidOf: (user: string | undefined, 
     const dev = (d: string): string => (vmac && d === vmac.name ? `${d}@${vmac.base}` : d)
     instances[i.name] = {
       version: i.version,
-      interface: vmac && !vmac.xmitBase ? `${vmac.name}, vmac on ${vmac.base}` : i.interface,
+      interface: vmac ? `${vmac.name}, vmac on ${vmac.base}${vmac.xmitBase ? ', xmit base i/f' : ''}` : i.interface,
       sourceIp: i.unicastSrcIp ?? i.mcastSrcIp ?? '',
       vrid: i.virtualRouterId,
       priority: i.priority,

@@ -8,7 +8,8 @@
 import t from 'tap'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
-import { renderKeepalivedConf, startKeepalived } from '../helpers/keepalived.js'
+import { renderKeepalivedConf } from '../helpers/keepalived.js'
+import { signalForFiles, startIsolatedKeepalived } from '../helpers/keepalived-dumps.js'
 
 const VRID = 51
 const VMAC = '00:00:5e:00:01:33'
@@ -87,7 +88,7 @@ t.test('use_vmac: vrrpd and keepalived, the client only ever sees the virtual MA
   let v: Vrrpd = startVrrpd(lab, 'v', { config: conf('v', 100) })
   daemons.push(v)
   await v.waitForLog(MASTER, 20_000)
-  const k = startKeepalived(lab, 'k', { config: conf('k', 90) })
+  const k = startIsolatedKeepalived(t, lab, 'k', conf('k', 90))
   daemons.push(k)
   await k.waitForLog(BACKUP, 20_000)
   await waitFor('the VIP on vrrpd\'s macvlan', async () => (await vipOnMacvlan(lab, 'v', vip)) || undefined, 10_000, 100)
@@ -97,6 +98,14 @@ t.test('use_vmac: vrrpd and keepalived, the client only ever sees the virtual MA
   const kView = await vmacView(lab, 'k')
   t.equal(vView.mac, VMAC, `vrrpd's ${MACVLAN} carries ${VMAC}`)
   t.same(vView, kView, `vrrpd's macvlan, its sysctls and its base's are keepalived's: ${JSON.stringify(vView)}`)
+
+  // keepalived's SIGUSR1 dump describes the VMAC; vrrpd's says the same (the backup's and the master's).
+  const vmacLines = (data: string): string[] =>
+    data.split('\n').filter((l) => /^ {3}(Use VMAC|Interface = )/.test(l) || / dev vrrp\.51/.test(l)).map((l) => l.replace(/ set$/, '').trim())
+  const [kData] = await k.dump(10, ['keepalived.data'])
+  const [vData] = await signalForFiles(v.dir, () => process.kill(v.proc.pid!, 'SIGUSR1'), ['keepalived.data'], 5000, 'vrrpd@v')
+  t.ok(vmacLines(kData!).length >= 3, `keepalived's dump has its VMAC lines: ${JSON.stringify(vmacLines(kData!))}`)
+  t.same(vmacLines(vData!), vmacLines(kData!), "vrrpd's keepalived.data shows the VMAC as keepalived's does")
 
   const first = await waitFor('the client to resolve the VIP', async () => {
     await lab.exec('client', 'ping', ['-c', '1', '-W', '1', vip], { allowFail: true })
