@@ -1,6 +1,7 @@
 // `-t` on use_vmac configs, keepalived 2.2.7 beside vrrpd in one namespace:
 // the same exit code and keepalived's words for each problem (a bad or second
-// VMAC name, unicast peers without vmac_xmit_base, a non-Ethernet interface).
+// VMAC name, a name another instance has, unicast peers without
+// vmac_xmit_base, a non-Ethernet interface).
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,6 +28,10 @@ const CASES: Record<string, { conf: string; says?: string }> = {
   'bad-name': { conf: instance('eth0', ['use_vmac bad/name']), says: "VMAC interface name 'bad/name' too long or invalid characters - ignoring" },
   'two-names': { conf: instance('eth0', ['use_vmac aa bb']), says: 'VMAC interface name already specified' },
   unicast: { conf: instance('eth0', ['use_vmac', 'unicast_peer {', '  10.0.0.2', '}']), says: '(VI_1) unicast with use_vmac requires vmac_xmit_base - setting' },
+  'name-taken': {
+    conf: instance('eth0', ['use_vmac vip51']) + instance('eth0', ['use_vmac vip51']).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52'),
+    says: '(VI_2) VRRP instance VI_1 is already using vip51 - ignoring name',
+  },
   'not-ethernet': { conf: instance('tun0', ['use_vmac']), says: '(VI_1): vmacs are only supported on Ethernet type interfaces' },
 }
 

@@ -41,6 +41,8 @@ export interface InstanceDraft {
   unicastPeers: Array<UnicastPeer & { family: 4 | 6 }>
   mcastSrcIp?: { address: string; family: 4 | 6; at: SourceRef }
   useVmac: false | string
+  /** Where `use_vmac NAME` named the VMAC (for keepalived's "already using" error). */
+  useVmacAt?: SourceRef
   vmacXmitBase?: boolean
   garp: Partial<GarpSettings>
   notify: NotifyScripts
@@ -250,7 +252,10 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
       }
       if (d.useVmac) ctx.sink.error(n.at, 'VMAC interface name already specified')
       else if (!validDevName(a)) ctx.sink.error(n.at, `VMAC interface name '${a}' too long or invalid characters - ignoring`)
-      else d.useVmac = a
+      else {
+        d.useVmac = a
+        d.useVmacAt = n.at
+      }
     }
   },
   vmac_xmit_base: (_n, d) => {
