@@ -559,6 +559,7 @@ export class Daemon {
   }
 
   #onLink(name: string, info: InterfaceInfo | undefined): void {
+    this.#keepVmacs(name, info)
     const before = this.#ifaces.get(name)
     const wasUp = before?.up ?? false
     this.#ifaces.set(name, info)
@@ -581,6 +582,21 @@ export class Daemon {
       }
     }
     if (before && info && isUp) this.#restoreVips(name, before, info)
+  }
+
+  /**
+   * A VMAC of ours deleted behind our back, or its base deleted and created
+   * again: make it anew, as keepalived does (recreate_vmac_thread). Its
+   * appearance then comes back here as a link event like any other.
+   */
+  #keepVmacs(name: string, info: InterfaceInfo | undefined): void {
+    const vmacs = this.ports.vmacs
+    if (!vmacs) return
+    const gone = !info && this.#ifaces.get(name) !== undefined
+    const lost = this.#vmacSpecs.filter((s) => (s.name === name && gone) || (s.base === name && info && !this.#ifaces.get(name)))
+    if (lost.length === 0) return
+    for (const s of lost) this.log.child({ instance: s.instance }).info(`(${s.instance}) ${s.name === name ? `VMAC ${s.name} was deleted` : `${name}, the base of VMAC ${s.name}, is back`}: making it again`)
+    void vmacs.setUp(lost)
   }
 
   /**

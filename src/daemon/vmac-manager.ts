@@ -68,7 +68,8 @@ export function createVmacManager(deps: { links: VmacLinks; sysctls: VmacSysctls
     else if (made.how === 'recreated') ilog.info(`(${spec.instance}) Removing old VMAC interface ${spec.name} due to conflicting interface`)
     else ilog.debug(`(${spec.instance}): Success creating VMAC interface ${spec.name}`)
     if (spec.family === 4) {
-      if (!appliedBase.has(spec.name)) sysctls.apply(spec.name, sysctlBase)
+      if (appliedBase.has(spec.name)) sysctls.applyVmac(spec.name)
+      else sysctls.apply(spec.name, sysctlBase)
       appliedBase.set(spec.name, sysctlBase)
     }
     sysctls.setIpv6(spec.name, spec.family === 6)

@@ -68,10 +68,15 @@ export class VmacSysctls {
     this.set(vmac, 'disable_ipv6', enabled ? 0 : 1, 'ipv6')
   }
 
+  /** The IPv4 VMAC's own parameters (again, for a VMAC made anew). */
+  applyVmac(vmac: string): void {
+    for (const [param, value] of VMAC_PARAMS) this.set(vmac, param, value)
+  }
+
   /** An IPv4 VMAC `vmac` on `base`: its parameters, the base's, and all.rp_filter. */
   apply(vmac: string, base: string | undefined): void {
     if (this.#allRpFilter === undefined) this.#clearRpFilter()
-    for (const [param, value] of VMAC_PARAMS) this.set(vmac, param, value)
+    this.applyVmac(vmac)
     // A macvlan moved here from another namespace has no base we can see.
     if (!base) return
     const known = this.#bases.get(base)

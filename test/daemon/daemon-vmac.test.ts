@@ -74,3 +74,18 @@ t.test('vmac_xmit_base: adverts stay on the base, the VIP goes on the VMAC', asy
   t.ok(world.vipsPresent.has('10.0.0.100/24@vip51'), 'the VIP is on the VMAC named in use_vmac')
   await daemon.stop()
 })
+
+t.test('a VMAC deleted behind our back is made again; after stop, nothing is', async (t) => {
+  const { world, daemon, calls } = setup(t, conf('use_vmac'))
+  await daemon.start()
+  world.advance(4000)
+  await flush()
+  world.deleteInterface('vrrp.51')
+  await flush()
+  t.same(calls, ['setUp vrrp.51@eth0 00:00:5e:00:01:33', 'setUp vrrp.51@eth0 00:00:5e:00:01:33'], 'made again')
+  world.deleteInterface('eth1')
+  await flush()
+  t.equal(calls.length, 2, 'another interface going changes nothing')
+  await daemon.stop()
+  t.same(calls.slice(2), ['tearDown vrrp.51 true', 'close'])
+})

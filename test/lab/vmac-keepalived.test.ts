@@ -3,8 +3,9 @@
 // and the same kernel parameters (compared host against host, keepalived being
 // the oracle), the VIP lives on the macvlan, and the client's neighbour entry
 // for the VIP is the virtual MAC before and after every failover and never
-// anything else. The macvlan goes at SIGTERM (base sysctls put back); one left
-// by SIGKILL is reused at the next start.
+// anything else. A macvlan deleted behind vrrpd's back is made again; the
+// macvlan goes at SIGTERM (base sysctls put back); one left by SIGKILL is
+// reused at the next start.
 import t from 'tap'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
@@ -112,6 +113,14 @@ t.test('use_vmac: vrrpd and keepalived, the client only ever sees the virtual MA
     return lab.neighbour('client', vip)
   }, 15_000, 200)
   t.equal(first, VMAC, 'with vrrpd master, the client resolves the VIP to the virtual MAC')
+
+  // 1b. Someone deletes vrrpd's macvlan: vrrpd makes it again (keepalived's recreate_vmac_thread) and is master on it again.
+  const deleted = v.proc.lines.length
+  await lab.exec('v', 'ip', ['link', 'del', MACVLAN])
+  await v.waitForLog(/\(VI_1\) VMAC vrrp\.51 was deleted: making it again/, 10_000)
+  await waitFor('vrrpd master again on a new vrrp.51', () => v.proc.lines.slice(deleted).some((l) => MASTER.test(l.text)) || undefined, 20_000, 100)
+  await waitFor('the VIP back on vrrpd\'s new macvlan', async () => (await vipOnMacvlan(lab, 'v', vip)) || undefined, 10_000, 100)
+  t.same(await vmacView(lab, 'v'), kView, 'the macvlan made again has keepalived\'s settings')
 
   // 2. vrrpd stops: keepalived takes over; vrrpd's macvlan is gone and its base is as before.
   await v.stop('SIGTERM', 10_000)
