@@ -135,10 +135,11 @@ t.test('use_vmac: vrrpd and keepalived, the client only ever sees the virtual MA
   t.equal(afterFailover, VMAC, 'after the failover to keepalived, the client still has the virtual MAC')
 
   // 3. vrrpd comes back and preempts, then dies by SIGKILL: its macvlan stays behind...
+  const restarted = performance.now()
   v = startVrrpd(lab, 'v', { config: conf('v', 100) })
   daemons.push(v)
   await v.waitForLog(MASTER, 20_000)
-  await k.waitForLog(BACKUP, 20_000)
+  await k.waitForLog(BACKUP, 20_000, restarted)
   await v.stop('SIGKILL', 10_000)
   t.equal(await hasMacvlan(lab, 'v'), true, `${MACVLAN} stays after SIGKILL (nobody removed it)`)
   const kMasterAgain = k.proc.lines.length
