@@ -226,6 +226,9 @@ export class Daemon {
     config = this.#adopt(config)
     this.#config = config
     this.#index(config)
+    // VMACs no longer configured go first: a renamed one's MAC must be free on its base (the kernel refuses two).
+    const kept = new Set(this.#vmacSpecs.map((s) => s.name))
+    await this.ports.vmacs?.tearDown(oldVmacs.filter((s) => !kept.has(s.name)), false)
     await this.ports.vmacs?.setUp(this.#vmacSpecs)
     await this.#refreshInterfaces(this.#interfaces(config))
     this.#openTransports()
@@ -239,8 +242,6 @@ export class Daemon {
     await this.#trackers.reload(config)
     await this.#vipWork.settle()
     await this.#static.reload(config)
-    const kept = new Set(this.#vmacSpecs.map((s) => s.name))
-    await this.ports.vmacs?.tearDown(oldVmacs.filter((s) => !kept.has(s.name)), false)
     this.#retired.clear()
     // Transports whose interface no instance uses any more: let priority-0 adverts go first.
     const used = new Set(config.instances.map((i) => transportKey(i.interface, i.family)))
@@ -489,7 +490,7 @@ export class Daemon {
 
   /** Records the config's VMACs and returns the config as it runs on them. */
   #adopt(config: Config): Config {
-    this.#vmacSpecs = vmacSpecs(config)
+    this.#vmacSpecs = vmacSpecs(config, this.#vmacSpecs)
     this.#vmacBase = new Map(this.#vmacSpecs.filter((s) => s.family === 4).map((s) => [s.name, s.base]))
     return withVmacs(config, this.#vmacSpecs)
   }

@@ -46,14 +46,29 @@ function defaultName(vrid: number, family: 4 | 6, taken: Set<string>): string {
   return name
 }
 
-/** The VMAC of every use_vmac instance, names settled in config order. */
-export function vmacSpecs(config: Config): VmacSpec[] {
+/**
+ * The VMAC of every use_vmac instance, names settled in config order. With
+ * `running` (a reload), an instance without a name of its own keeps the VMAC
+ * it has when base and MAC are unchanged, as keepalived keeps a matching
+ * interface ("Found matching interface"): a reload never moves a VMAC from
+ * one instance to another.
+ */
+export function vmacSpecs(config: Config, running: readonly VmacSpec[] = []): VmacSpec[] {
   const taken = new Set<string>()
   for (const inst of config.instances) if (typeof inst.useVmac === 'string' && inst.useVmac) taken.add(inst.useVmac)
+  const kept = new Map<string, string>()
+  for (const inst of config.instances) {
+    if (inst.useVmac !== '') continue
+    const had = running.find((s) => s.instance === inst.name && s.base === inst.interface && s.mac === virtualMac(inst.virtualRouterId, inst.family))
+    if (had && !taken.has(had.name)) {
+      kept.set(inst.name, had.name)
+      taken.add(had.name)
+    }
+  }
   const specs: VmacSpec[] = []
   for (const inst of config.instances) {
     if (inst.useVmac === false) continue
-    const name = inst.useVmac || defaultName(inst.virtualRouterId, inst.family, taken)
+    const name = inst.useVmac || kept.get(inst.name) || defaultName(inst.virtualRouterId, inst.family, taken)
     taken.add(name)
     specs.push({ instance: inst.name, name, base: inst.interface, mac: virtualMac(inst.virtualRouterId, inst.family), family: inst.family, xmitBase: inst.vmacXmitBase === true })
   }

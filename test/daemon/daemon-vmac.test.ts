@@ -89,3 +89,18 @@ t.test('a VMAC deleted behind our back is made again; after stop, nothing is', a
   await daemon.stop()
   t.same(calls.slice(2), ['tearDown vrrp.51 true', 'close'])
 })
+
+t.test('reload: a VMAC no longer configured goes (all.rp_filter stays for the rest), a new one is made', async (t) => {
+  const { world, daemon, calls } = setup(t, conf('use_vmac'))
+  await daemon.start()
+  world.advance(4000)
+  await flush()
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-vmac-'))
+  const file = join(dir, 'keepalived.conf')
+  writeFileSync(file, conf('use_vmac other51'))
+  await daemon.reload(loadConfig(file, { interfaceExists: () => true, interfaceIsEthernet: () => true }).config)
+  await flush()
+  t.same(calls.slice(1), ['tearDown vrrp.51 false', 'setUp other51@eth0 00:00:5e:00:01:33'], 'the old one removed first (the kernel refuses a second macvlan with its MAC), then the new one made')
+  await daemon.stop()
+  t.same(calls.slice(3), ['tearDown other51 true', 'close'])
+})

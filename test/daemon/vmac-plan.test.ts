@@ -37,3 +37,14 @@ t.test('the config as it runs: the instance speaks on its VMAC, VIPs on the base
   t.equal(n, c.instances[2], 'an instance without use_vmac is untouched')
   t.equal(c.instances[0]!.interface, 'eth0', 'the parsed config is not changed')
 })
+
+t.test('a reload keeps the VMAC an unnamed instance has, when its base and MAC are the same', async (t) => {
+  const before = vmacSpecs(config([inst('V4', 51, 4, ''), inst('V6', 51, 6, '')]))
+  t.same(before.map((s) => s.name), ['vrrp.51', 'vrrp6.51'])
+  // V4 is given a name of its own: V6 keeps vrrp6.51 instead of taking the freed vrrp.51.
+  const after = vmacSpecs(config([inst('V4', 51, 4, 'vmac4'), inst('V6', 51, 6, '')]), before)
+  t.same(after.map((s) => s.name), ['vmac4', 'vrrp6.51'])
+  t.same(vmacSpecs(config([inst('V4', 51, 4, 'vmac4'), inst('V6', 51, 6, '')])).map((s) => s.name), ['vmac4', 'vrrp.51'], 'at start: the default names')
+  const moved = vmacSpecs(config([inst('V6', 52, 6, '')]), before)
+  t.same(moved.map((s) => s.name), ['vrrp.52'], 'a new VRID (another MAC) gets its own default name')
+})

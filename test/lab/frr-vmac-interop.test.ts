@@ -4,7 +4,7 @@
 // vrrp.51 (00:00:5e:00:01:33) and vrrp6.51 (00:00:5e:00:02:33). In one lab:
 // vrrpd (100) master with FRR (90) backing it up; SIGTERM hands over to FRR
 // and vrrpd's macvlans go; vrrpd back at 80 stays backup under FRR; FRR stops
-// and vrrpd takes over. Each step in both families.
+// and vrrpd takes over; a reload renames the IPv4 VMAC. Each step in both families.
 import t from 'tap'
 import { createLab, requireRoot, waitFor, type Lab } from '../helpers/netns.js'
 import { startVrrpd, type Vrrpd } from '../helpers/vrrpd.js'
@@ -18,22 +18,22 @@ const master = (i: string): RegExp => new RegExp(`\\(${i}\\) Entering MASTER STA
 const backup = (i: string): RegExp => new RegExp(`\\(${i}\\) Entering BACKUP STATE`)
 const FRR_MASTER = (f: 4 | 6): RegExp => new RegExp(`\\[VRID 51\\] \\[IPv${f}\\] Backup -> Master`)
 
-function vrrpdConf(lab: Lab, priority: number, vip4: string, vip6: string): string {
+function vrrpdConf(lab: Lab, priority: number, vip4: string, vip6: string, vmac4 = ''): string {
   const iface = lab.iface('v')
-  const instance = (name: string, vip: string): string => `vrrp_instance ${name} {
+  const instance = (name: string, vip: string, vmacName = ''): string => `vrrp_instance ${name} {
   state BACKUP
   interface ${iface}
   virtual_router_id ${VRID}
   priority ${priority}
   advert_int 1
   version 3
-  use_vmac
+  use_vmac ${vmacName}
   virtual_ipaddress {
     ${vip}
   }
 }
 `
-  return `global_defs {\n  vrrp_version 3\n}\n${instance('VI_4', `${vip4}/24`)}${instance('VI_6', `${vip6}/64`)}`
+  return `global_defs {\n  vrrp_version 3\n}\n${instance('VI_4', `${vip4}/24`, vmac4)}${instance('VI_6', `${vip6}/64`)}`
 }
 
 async function linkExists(lab: Lab, host: string, name: string): Promise<boolean> {
@@ -110,6 +110,18 @@ t.test('use_vmac: vrrpd and FRR vrrpd, VMACs on both sides, VRRPv3 over IPv4 and
   await v.waitForLog(master('VI_6'), ELECTION_MS, again)
   t.ok(await addressOn(lab, 'v', 'vrrp.51', vip4), 'vrrpd took the IPv4 VIP on vrrp.51 when FRR went')
   t.ok(await addressOn(lab, 'v', 'vrrp6.51', vip6), 'vrrpd took the IPv6 VIP on vrrp6.51 when FRR went')
+
+  // 5. A reload renames the IPv4 VMAC: the old one goes, the new one carries the VIP.
+  const reloaded = performance.now()
+  v.writeConfig(vrrpdConf(lab, 80, vip4, vip6, 'vmac4'))
+  v.reload()
+  await waitFor('the VIP on vmac4 after the reload', async () => (await addressOn(lab, 'v', 'vmac4', vip4)) || undefined, ELECTION_MS, 200).catch((e: unknown) => {
+    t.comment(v.proc.tail(40))
+    throw e
+  })
+  t.equal(await linkExists(lab, 'v', 'vrrp.51'), false, 'vrrp.51 is gone after the reload renamed it')
+  t.ok(await addressOn(lab, 'v', 'vrrp6.51', vip6), 'the IPv6 instance kept its VMAC and VIP')
+  t.notOk(v.proc.lines.some((l) => l.at >= reloaded && /Unable to create VMAC/.test(l.text)), 'no VMAC failed to be made')
   await v.stop('SIGTERM', 10_000)
-  t.equal(await linkExists(lab, 'v', 'vrrp.51') || (await linkExists(lab, 'v', 'vrrp6.51')), false, 'both macvlans are gone after the last stop')
+  t.equal((await linkExists(lab, 'v', 'vmac4')) || (await linkExists(lab, 'v', 'vrrp6.51')), false, 'both macvlans are gone after the last stop')
 })
