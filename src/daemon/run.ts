@@ -16,6 +16,7 @@ import { createRouteManager } from '../io/netlink-routes.js'
 import { createVmacLinks } from '../io/vmac-links.js'
 import { VmacSysctls } from '../io/vmac-sysctls.js'
 import { createVmacManager } from './vmac-manager.js'
+import { vipFilterFor } from './vip-filter.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
@@ -304,6 +305,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),
+    vipFilter: vipFilterFor(config, procLog),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: (security) => createScriptTracker({ ...security, log: procLog }),
     createFileTracker: () => createFileTracker(),
