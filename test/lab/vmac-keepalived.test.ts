@@ -95,6 +95,9 @@ t.test('use_vmac: vrrpd and keepalived, the client only ever sees the virtual MA
   await waitFor('the VIP on vrrpd\'s macvlan', async () => (await vipOnMacvlan(lab, 'v', vip)) || undefined, 10_000, 100)
   t.equal(await vipOnMacvlan(lab, 'k', vip), false, 'the backup (keepalived) holds no VIP')
 
+  const NFT_LINE = 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables'
+  t.ok(k.proc.lines.some((l) => l.text.includes(NFT_LINE)), `keepalived logs "${NFT_LINE}"`)
+  t.ok(v.proc.lines.some((l) => l.text.includes(NFT_LINE)), 'so does vrrpd')
   const vView = await vmacView(lab, 'v')
   const kView = await vmacView(lab, 'k')
   t.equal(vView.mac, VMAC, `vrrpd's ${MACVLAN} carries ${VMAC}`)
