@@ -29,8 +29,8 @@ t.test('listen address: port, address:port, [v6]:port, :port', async (t) => {
   t.same(parseListenAddress('[::1]:2112'), { host: '::1', port: 2112 })
   t.same(parseListenAddress(':2112'), { host: '::', port: 2112 })
   for (const bad of ['', 'abc', '1.2.3.4:', '70000', '1.2.3.4:0', '::1:9165']) t.match(parseListenAddress(bad), { error: /expected \[ADDRESS:\]PORT/ }, bad)
-  t.match(parseCli(['--metrics-listen', '127.0.0.1:9165']), { metricsListen: { host: '127.0.0.1', port: 9165 } })
-  t.match(parseCli(['--metrics-listen', 'nope']), { exit: 1, message: /--metrics-listen/ })
+  t.match(await parseCli(['--metrics-listen', '127.0.0.1:9165']), { metricsListen: { host: '127.0.0.1', port: 9165 } })
+  t.match(await parseCli(['--metrics-listen', 'nope']), { exit: 1, message: /--metrics-listen/ })
 })
 
 t.test('GET /metrics: valid text format with vrrpd and keepalived-exporter names; counters move', async (t) => {
