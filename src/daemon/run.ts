@@ -2,6 +2,7 @@
  * The composition root of the running daemon: real ports, the logger, the pid
  * file and the signals. Everything with a decision in it lives elsewhere.
  */
+import { writeSync } from 'node:fs'
 import { formatDiagnostic } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
@@ -145,7 +146,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         lastLine()
         systemd.close()
-        exitIfParserStuck(code)
+        endAfterStop(code)
         resolve(code)
       })
     }
@@ -244,18 +245,28 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
 }
 
 /**
- * A reload parser blocked in open(2) (a FIFO nobody writes) would make Node wait for
- * it at exit for ever: once everything is released, give the asynchronous log
- * writer a moment, then _exit(2).
+ * A stopped daemon must end, whatever is left: a reload parser blocked in open(2)
+ * (a FIFO nobody writes) would make Node wait for it at exit for ever, and any other
+ * handle left open would hold systemd's stop until its timeout. With a stuck parser,
+ * give the asynchronous log writer a moment, then _exit(2). Otherwise let the loop
+ * drain as it should; if it has not within LINGER_MS (the timer does not itself keep
+ * the process alive), name what holds it on stderr and exit.
  */
-function exitIfParserStuck(code: number): void {
-  if (!isolated || isolated.stuckParses() === 0) return
+function endAfterStop(code: number): void {
+  if (isolated && isolated.stuckParses() > 0) {
+    setTimeout(() => {
+      const libc = loadLibc()
+      if (!(libc instanceof Error)) libc._exit(code)
+    }, LOG_DRAIN_MS)
+    return
+  }
   setTimeout(() => {
-    const libc = loadLibc()
-    if (!(libc instanceof Error)) libc._exit(code)
-  }, LOG_DRAIN_MS)
+    writeSync(2, `vrrpd: still running ${LINGER_MS} ms after stopping (held by: ${process.getActiveResourcesInfo().join(', ')}); exiting\n`)
+    process.exit(code)
+  }, LINGER_MS).unref()
 }
 
+const LINGER_MS = 2000
 const LOG_DRAIN_MS = 250
 
 /**
