@@ -14,6 +14,7 @@ import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { createNaSender } from '../io/na-sender.js'
 import { createRouteManager } from '../io/netlink-routes.js'
+import { vipFilterFor } from './vip-filter.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
@@ -315,6 +316,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),
+    vipFilter: vipFilterFor(config, procLog),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: (security) => createScriptTracker({ ...security, log: procLog }),
     createFileTracker: () => createFileTracker(),
