@@ -51,6 +51,7 @@ import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
 import { StaticEntries } from './static-entries.js'
 import type { RouteManager } from '../io/netlink-routes.js'
+import type { LoopDelay } from '../io/timer-lateness.js'
 import type { VipFilter } from '../io/nftables.js'
 import { dropsVipTraffic } from '../core/transition.js'
 import { scriptSecurityOf, Trackers } from './trackers.js'
@@ -81,6 +82,8 @@ export interface DaemonPorts {
   notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: FifoState, priority: number) => void
   /** Told of every state change after it happened (systemd's STATUS= line). */
   stateChanged?: (instance: string, from: string, to: string) => void
+  /** How late the daemon's timers fired since start, for `vrrpd status` and the metrics. */
+  loopDelay?: () => LoopDelay
 }
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
@@ -199,7 +202,13 @@ export class Daemon {
 
   /** The live view for `vrrpd status` and keepalived's dump files. */
   status(): StatusView {
-    const daemon = { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file } as const
+    const daemon = {
+      name: 'vrrpd',
+      pid: process.pid,
+      startedAt: this.#startedAtIso,
+      config: this.#config.file,
+      ...(this.ports.loopDelay ? { eventLoopDelay: this.ports.loopDelay() } : {}),
+    } as const
     if (!this.#router) return { daemon, instances: [], syncGroups: [], unattributedDrops: this.drops.unattributed() }
     const view = describeRouter(this.#router)
     return {
