@@ -104,7 +104,7 @@ export class ConfigReader {
   /** A limit cut the reading short: an error, and the config is not whole. */
   private limit(at: SourceRef, message: string): void {
     this.incomplete.push(message)
-    this.sink.error(at, message)
+    this.sink.errorAlways(at, message)
   }
 
   /** Reads `file` and all it includes; a missing or unreadable main file is fatal. */
