@@ -15,7 +15,7 @@
  * at all, and counts it in `stats.malformed`.
  */
 import { isIPv4 } from 'node:net'
-import { buildIpv4Header, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
+import { buildIpv4Header, formatIpv4, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import { openCloseOnExec } from './cloexec.js'
 import type { AdvertTransport, ReceivedPacket, TransportOptions } from './ports.js'
@@ -128,22 +128,25 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     }, REOPEN_DELAY_MS)
   }
 
+  const addressText = new Ipv4TextCache()
+
   function onMessage(buffer: Buffer): void {
-    const parsed = parseIpv4Packet(buffer)
+    const parsed = parseIpv4Packet(buffer, addressText.format)
     if (!parsed.ok) {
       stats.malformed++
       log.debug({ iface: opts.interface, bytes: buffer.length }, 'Dropping unreadable IPv4 packet')
       return
     }
     stats.received++
-    // raw-socket reuses its receive buffer: copy before handing the bytes on.
+    // raw-socket reuses its receive buffer, so the payload is only good during the
+    // call (ports.ts): listeners copy what they keep. No copy per packet here.
     const packet: ReceivedPacket = {
       interface: opts.interface,
       family: 4,
       source: parsed.source,
       destination: parsed.destination,
       ttl: parsed.ttl,
-      payload: Buffer.from(parsed.payload),
+      payload: parsed.payload,
     }
     for (const listener of listeners) {
       try {
@@ -194,5 +197,28 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
       socket?.close()
       socket = undefined
     },
+  }
+}
+
+/**
+ * Dotted-quad text of the addresses a socket sees, remembered in a small
+ * direct-mapped table: the group and the peers recur in every advert, so a
+ * steady stream (or a flood from a few sources) formats no string per packet.
+ * Fixed size, so a flood of spoofed sources only overwrites entries.
+ */
+export class Ipv4TextCache {
+  static readonly SIZE = 256
+  readonly #keys = new Int32Array(Ipv4TextCache.SIZE)
+  readonly #texts: (string | undefined)[] = new Array<string | undefined>(Ipv4TextCache.SIZE).fill(undefined)
+
+  readonly format = (bytes: Uint8Array, offset: number): string => {
+    const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) | 0
+    const slot = (key ^ (key >>> 8) ^ (key >>> 16) ^ (key >>> 24)) & (Ipv4TextCache.SIZE - 1)
+    const text = this.#texts[slot]
+    if (text !== undefined && this.#keys[slot] === key) return text
+    const fresh = formatIpv4(bytes, offset)
+    this.#keys[slot] = key
+    this.#texts[slot] = fresh
+    return fresh
   }
 }
