@@ -5,7 +5,7 @@
 // 10 s flood at up to 100k packets/s for CPU. Measured per daemon: role changes,
 // VIP holders, RSS growth, log lines per minute, CPU, and for vrrpd the drop
 // counters against the packets sent (kernel socket-buffer drops shown apart).
-//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--out FILE | --no-write]
+//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--node-args=A,B] [--out FILE | --no-write]
 // Runs as root after `npm run build`; everything happens in network namespaces.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,6 +23,8 @@ const PPS = Number(option('--pps', 20_000))
 const CPU_PPS = Number(option('--cpu-pps', 100_000))
 const CPU_SECONDS = Number(option('--cpu-seconds', 10))
 const CAPTURES = option('--captures', '/work/shared/captures')
+/** Node options for vrrpd (e.g. `--node-args=--max-semi-space-size=1`, comma-separated) to measure a V8 flag. */
+const NODE_ARGS = (args.find((a) => a.startsWith('--node-args='))?.slice('--node-args='.length) ?? '').split(',').filter(Boolean)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SENDER = join(ROOT, 'bench', 'flood-sender.mjs')
 const VRRPD_MAIN = join(ROOT, 'dist', 'main.js')
@@ -102,7 +104,7 @@ async function measure(kind, work) {
     const dir = (dirs[host] = join(work, `${kind}-${host}`))
     mkdirSync(dir)
     writeFileSync(join(dir, 'keepalived.conf'), conf(net.iface, priority, vip))
-    return startDaemon(net, host, kind, { configPath: join(dir, 'keepalived.conf'), runDir: dir, vrrpdMain: VRRPD_MAIN })
+    return startDaemon(net, host, kind, { configPath: join(dir, 'keepalived.conf'), runDir: dir, vrrpdMain: VRRPD_MAIN, nodeArgs: NODE_ARGS })
   }
   const d = {}
   try {
@@ -183,7 +185,7 @@ function render(rows, meta) {
   const out = [
     `# Hostile flood: vrrpd vs keepalived 2.2.7`,
     '',
-    `Commit ${meta.commit}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}.`,
+    `Commit ${meta.commit}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${NODE_ARGS.join(' ') || 'none'}.`,
     `Load average (1/5/15 min) before: ${meta.load}; after: ${meta.loadAfter}.`,
     `Flood: ${PACKETS.toLocaleString('en-US')} packets at up to ${PPS.toLocaleString('en-US')}/s from one host, kinds ${KINDS.join(', ')}, 65,000 spoofed sources; then ${CPU_SECONDS} s at up to ${CPU_PPS.toLocaleString('en-US')}/s for CPU.`,
     '',
