@@ -17,6 +17,7 @@ command -v killall >/dev/null 2>&1 || need_apt+=(psmisc)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v man >/dev/null 2>&1 || need_apt+=(man-db)
 command -v /usr/lib/frr/vrrpd >/dev/null 2>&1 || need_apt+=(frr)
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need_apt[*]}; run as root (or install them) to set up the lab" >&2

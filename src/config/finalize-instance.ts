@@ -143,6 +143,9 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     if (!ctx.interfaceExists(r.name)) sink.warning(r.at, `(${d.name}) WARNING - interface ${r.name} for track_interface doesn't exist`)
     return { name: r.name, weight: r.weight ?? 0, reverse: r.reverse, at: r.at }
   })
+  const accept = settleAccept(d, priority, version, strict, sink)
+  if (strict) strictResets(d, sink)
+  if (family === 6 && unicastPeers.length === 0) firstVipLinkLocal(d, strict, sink)
   const inst: VrrpInstance = {
     name: d.name,
     at: d.at,
@@ -167,15 +170,16 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     useVmac: d.useVmac,
     garp: {
       ...g.garp,
-      ...(strict ? { lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } : {}),
       ...d.garp,
+      ...(strict ? { lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } : {}),
     },
     notify: d.notify,
     notifyUsers: d.notifyUsers,
     dontTrackPrimary: d.dontTrackPrimary,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.skipCheckAdvAddr,
     strictMode: strict,
-    accept: d.accept ?? !strict,
+    accept,
+    notifyPriorityChanges: d.notifyPriorityChanges ?? g.notifyPriorityChanges,
     lowerPrioNoAdvert: strict ? true : (d.lowerPrioNoAdvert ?? g.lowerPrioNoAdvert),
     higherPrioSendAdvert: strict ? false : (d.higherPrioSendAdvert ?? g.higherPrioSendAdvert),
     v3ChecksumPseudoHeader: d.v3ChecksumPseudoHeader,
@@ -185,4 +189,37 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
   const mcastSrc = addrFamily('mcast_src_ip', d.mcastSrcIp)
   if (mcastSrc !== undefined) inst.mcastSrcIp = mcastSrc
   return inst
+}
+
+/**
+ * accept / no_accept (keepalived vrrp.c): unset means accept for the address
+ * owner and outside strict mode; strict VRRPv2 never accepts (RFC 3768 has no
+ * Accept_Mode).
+ */
+function settleAccept(d: InstanceDraft, priority: number, version: 2 | 3, strict: boolean, sink: DiagnosticSink): boolean {
+  if (d.accept === undefined) return priority === DEFAULTS.ownerPriority ? true : !strict
+  if (d.accept && priority !== DEFAULTS.ownerPriority && strict && version === 2) {
+    sink.error(d.at, `(${d.name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`)
+    return false
+  }
+  return d.accept
+}
+
+/** Strict mode overrides these even when set explicitly, with keepalived's errors. */
+function strictResets(d: InstanceDraft, sink: DiagnosticSink): void {
+  if (d.garp.lowerPrioRepeat) sink.error(d.at, `(${d.name}) Strict mode requires no repeat garps. resetting`)
+  if (d.garp.lowerPrioDelayMs) sink.error(d.at, `(${d.name}) Strict mode requires no repeat garp delay. resetting`)
+  if (d.lowerPrioNoAdvert === false) sink.error(d.at, `(${d.name}) Strict mode requires no lower priority advert. resetting`)
+}
+
+/**
+ * keepalived wants a multicast IPv6 instance's first VIP link-local (RFC 9568
+ * 7.2 lists the link-local address first): an error in strict mode, else a
+ * log line. Neither changes the instance.
+ */
+function firstVipLinkLocal(d: InstanceDraft, strict: boolean, sink: DiagnosticSink): void {
+  const first = d.vips[0]
+  if (!first || first.family !== 6 || /^fe[89ab]/i.test(first.address)) return
+  if (strict) sink.error(d.at, `(${d.name}) the first IPv6 VIP address must be link local`)
+  else sink.warning(d.at, `(${d.name}) the first IPv6 VIP address should be link local`)
 }

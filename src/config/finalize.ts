@@ -194,6 +194,9 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
   for (const inst of instances) {
     const g = p.syncGroups.find((x) => x.name === inst.syncGroup)
     dropInapplicableWeights(inst, g?.trackingWeight ?? false, sink)
+    // notify_priority_changes: the instance's, else its sync group's, else the global (keepalived vrrp.c).
+    const own = p.instances.find((d) => d.name === inst.name)?.notifyPriorityChanges
+    if (own === undefined && g?.notifyPriorityChanges !== undefined) inst.notifyPriorityChanges = g.notifyPriorityChanges
   }
   if (p.instances.length === 0) sink.fatal({ file: opts.file, line: 0 }, 'no vrrp_instance defined: nothing to run')
   else if (instances.length === 0) sink.fatal({ file: opts.file, line: 0 }, 'no usable vrrp_instance left after the errors above')

@@ -221,6 +221,8 @@ export interface VrrpInstance {
   strictMode: boolean
   /** accept / no_accept (RFC 9568 Accept_Mode). */
   accept: boolean
+  /** notify_priority_changes (or the global vrrp_notify_priority_changes): FIFO lines on effective priority changes. */
+  notifyPriorityChanges?: boolean
   lowerPrioNoAdvert: boolean
   higherPrioSendAdvert: boolean
   /**
@@ -268,6 +270,20 @@ export interface GlobalDefs {
   vrrpNotifyFifo?: { path: string; script?: string }
   notifyFifo?: { path: string; script?: string }
   maxAutoPriority?: number
+  /**
+   * `nftables [NAME]`: the table that holds the no_accept drop rules. keepalived's
+   * default name "keepalived" becomes "vrrpd" (and so does no `nftables` at all,
+   * when an instance needs the filter), so vrrpd never touches keepalived's table.
+   */
+  nftablesTable?: string
+  /** nftables_priority: the base chains' hook priority (keepalived's default -1). */
+  nftablesPriority: number
+  /** nftables_counters: a counter on every rule. */
+  nftablesCounters: boolean
+  /** nftables_ifindex: link-local VIPs always keyed by interface index, never by name. */
+  nftablesIfindex: boolean
+  /** vrrp_notify_priority_changes: the notify FIFO gets MASTER_PRIORITY / BACKUP_PRIORITY lines. */
+  notifyPriorityChanges: boolean
 }
 
 /** A block or keyword keepalived knows and vrrpd deliberately ignores (LVS etc.). */

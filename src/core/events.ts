@@ -62,6 +62,10 @@ export function handleTimer(ctx: StepContext, inst: InstanceState): void {
       inst.garpBurstAt = undefined
       sendGarps(ctx, inst, cfg.garp.masterRepeat)
     }
+    if (inst.garpLowerPrioAt !== undefined && inst.garpLowerPrioAt <= now) {
+      inst.garpLowerPrioAt = undefined
+      sendGarps(ctx, inst, cfg.garp.lowerPrioRepeat)
+    }
     if (inst.garpRefreshAt !== undefined && inst.garpRefreshAt <= now) {
       inst.garpRefreshAt = now + cfg.garp.masterRefreshMs
       sendGarps(ctx, inst, cfg.garp.masterRefreshRepeat)
@@ -87,6 +91,10 @@ function reassess(ctx: StepContext, inst: InstanceState): void {
       inst.adverTimerAt = ctx.now + inst.config.advertIntervalMs
       inst.masterPriority = inst.effectivePriority
       syncTimer(ctx, inst)
+    }
+    // vrrp_notify_priority_changes: keepalived's vrrp_set_effective_priority, the FIFO only.
+    if (inst.config.notifyPriorityChanges) {
+      ctx.actions.push({ type: 'instanceEvent', instance: inst.name, event: inst.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', priority: inst.effectivePriority })
     }
   }
   if (inst.ownFault !== oldFault || inst.state === 'FAULT') applyHealth(ctx, inst)

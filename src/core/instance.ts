@@ -112,7 +112,7 @@ export function sendAdvert(ctx: StepContext, inst: InstanceState, priority = ins
 
 /** The one deadline of the instance: the earliest of its running timers. */
 export function deadlineOf(inst: InstanceState): number | undefined {
-  return earliest(inst.startAt, inst.adverTimerAt, inst.masterDownAt, inst.preemptDelayEndAt, inst.garpBurstAt, inst.garpRefreshAt)
+  return earliest(inst.startAt, inst.adverTimerAt, inst.masterDownAt, inst.preemptDelayEndAt, inst.garpBurstAt, inst.garpRefreshAt, inst.garpLowerPrioAt)
 }
 
 /** Tell the shell about the deadline when it changed (armTimer / cancelTimer). */
@@ -127,5 +127,5 @@ export function syncTimer(ctx: StepContext, inst: InstanceState): void {
 export function clearTimers(inst: InstanceState): void {
   inst.startAt = inst.adverTimerAt = inst.masterDownAt = undefined
   inst.preemptDelayStart = inst.preemptDelayEndAt = undefined
-  inst.garpBurstAt = inst.garpRefreshAt = undefined
+  inst.garpBurstAt = inst.garpRefreshAt = inst.garpLowerPrioAt = undefined
 }

@@ -12,6 +12,7 @@ import { masterDownFor, sendAdvert, sourceAddress, syncTimer } from './instance.
 import { skewTimeMs } from './timers.js'
 import { clearMismatches, isNewMismatch, MISMATCH_REASONS, reportMismatch } from './mismatch.js'
 import { yieldToBetterMaster } from './decide.js'
+import { followUpLowerPriority } from './lower-priority.js'
 
 export interface Rejection {
   reason: DropReason
@@ -146,11 +147,11 @@ function masterReceive(ctx: StepContext, inst: InstanceState, source: string, ad
 function answerLowerPriority(ctx: StepContext, inst: InstanceState, source: string, priority: number): void {
   if (inst.config.lowerPrioNoAdvert) {
     log(ctx, 'debug', `Received advert from ${source} with lower priority ${priority}, ours ${inst.effectivePriority}`, inst.name)
-    return
+  } else if (mayForceAdvert(inst, ctx.now)) {
+    log(ctx, 'info', `Received advert from ${source} with lower priority ${priority}, ours ${inst.effectivePriority}, forcing new election`, inst.name)
+    forceAdvert(ctx, inst)
   }
-  if (!mayForceAdvert(inst, ctx.now)) return
-  log(ctx, 'info', `Received advert from ${source} with lower priority ${priority}, ours ${inst.effectivePriority}, forcing new election`, inst.name)
-  forceAdvert(ctx, inst)
+  followUpLowerPriority(ctx, inst)
 }
 
 /** At most one out-of-turn advert per Advertisement_Interval. */

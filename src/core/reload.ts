@@ -40,6 +40,8 @@ function carry(ctx: StepContext, inst: InstanceState, prev: InstanceState): void
   inst.preemptDelayEndAt = prev.preemptDelayEndAt
   inst.garpBurstAt = prev.garpBurstAt
   inst.garpRefreshAt = prev.garpRefreshAt
+  inst.garpLowerPrioAt = prev.garpLowerPrioAt
+  inst.lowerPrioFollowUpAt = prev.lowerPrioFollowUpAt
   inst.adverTimerAt = prev.adverTimerAt === undefined ? undefined : Math.min(prev.adverTimerAt, now + inst.config.advertIntervalMs)
   if (prev.name !== inst.name) ctx.actions.push({ type: 'cancelTimer', instance: prev.name })
   if (inst.effectivePriority !== prev.effectivePriority) {

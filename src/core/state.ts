@@ -69,6 +69,10 @@ export interface InstanceState {
   preemptDelayEndAt?: number
   garpBurstAt?: number
   garpRefreshAt?: number
+  /** garp_lower_prio_delay: the GARP burst repeated after a lower-priority advert. */
+  garpLowerPrioAt?: number
+  /** When this MASTER last followed up a lower-priority advert (GARPs, notify; rate limit, receive.ts). */
+  lowerPrioFollowUpAt?: number
   /** The deadline last armed with the shell, to skip redundant armTimer actions. */
   armedAt?: number
   tracks: TrackBinding[]

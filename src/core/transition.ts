@@ -40,6 +40,15 @@ export function sendGarps(ctx: StepContext, inst: InstanceState, repeat: number,
   }
 }
 
+/**
+ * Whether traffic to and from the VIPs is dropped while MASTER (RFC 9568 6.1
+ * Accept_Mode false; keepalived vrrp_handle_accept_mode): not for the address
+ * owner, nor with `accept`. The shell keeps the filter; the core says when.
+ */
+export function dropsVipTraffic(cfg: { accept: boolean; priority: number }): boolean {
+  return !cfg.accept && cfg.priority !== 255
+}
+
 /** Advert first, then VIPs, then the first GARP burst (RFC 3768 6.4.1 / 6.4.2). */
 function enterMaster(ctx: StepContext, inst: InstanceState): void {
   const { now } = ctx
@@ -47,6 +56,7 @@ function enterMaster(ctx: StepContext, inst: InstanceState): void {
   clearTimers(inst)
   sendAdvert(ctx, inst)
   const vips = allVips(cfg)
+  if (dropsVipTraffic(cfg)) log(ctx, 'info', 'setting firewall drop rule', inst.name)
   if (vips.length > 0) {
     log(ctx, 'info', 'setting VIPs.', inst.name)
     ctx.actions.push({ type: 'addVips', instance: inst.name, vips })
@@ -73,6 +83,7 @@ function releaseMaster(ctx: StepContext, inst: InstanceState, sendPriorityZero: 
     log(ctx, 'info', 'removing VIPs.', inst.name)
     ctx.actions.push({ type: 'removeVips', instance: inst.name, vips })
   }
+  if (dropsVipTraffic(inst.config)) log(ctx, 'info', 'removing firewall drop rule', inst.name)
   inst.stats.releaseMaster++
 }
 

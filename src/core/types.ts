@@ -38,6 +38,9 @@ export type Event =
   /** An action failed in the shell; `addVips` failing puts the instance in FAULT. */
   | { type: 'ioFailed'; instance: string; op: 'addVips' | 'removeVips' | 'sendAdvert' | 'sendGarp'; message: string }
 
+/** The FIFO words of keepalived's instance events (vrrp_notify.c notify_fifo). */
+export type InstanceEventKind = 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY'
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 export type Action =
@@ -57,6 +60,13 @@ export type Action =
    * (with `INSTANCE|GROUP name STATE priority`). The shell runs them in order per owner.
    */
   | { type: 'runNotify'; owner: { kind: 'INSTANCE' | 'GROUP'; name: string }; state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'; priority: number }
+  /**
+   * An instance event that is not a state change (keepalived's send_event_notify
+   * and send_instance_priority_notifies): MASTER_RX_LOWER_PRI runs
+   * notify_master_rx_lower_pri with its own arguments only; each kind writes a
+   * notify FIFO line `INSTANCE "VI_1" EVENT priority`.
+   */
+  | { type: 'instanceEvent'; instance: string; event: InstanceEventKind; priority: number }
   /** A state transition happened (for the FIFO, the data file and metrics). */
   | { type: 'stateChanged'; instance: string; from: VrrpState; to: VrrpState; priority: number; reason: string }
   /** A log line, in keepalived's wording where keepalived has one. */

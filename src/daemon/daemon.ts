@@ -34,7 +34,8 @@ import type {
   ScriptTracker,
   TransportOptions,
 } from '../io/ports.js'
-import { notifyJobsFor } from '../io/notify-jobs.js'
+import { DEFAULT_NOTIFY_TIMEOUT_MS, notifyJobsFor, notifyKey } from '../io/notify-jobs.js'
+import type { FifoState } from '../io/notify-fifo.js'
 import { splitCommandLine } from '../config/index.js'
 import { encodeAdvert } from '../protocol/index.js'
 import type { Logger } from '../log.js'
@@ -50,6 +51,8 @@ import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
 import { StaticEntries } from './static-entries.js'
 import type { RouteManager } from '../io/netlink-routes.js'
+import type { VipFilter } from '../io/nftables.js'
+import { dropsVipTraffic } from '../core/transition.js'
 import { scriptSecurityOf, Trackers } from './trackers.js'
 import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
@@ -62,6 +65,8 @@ export interface DaemonPorts {
   garp: GarpSender
   /** Unsolicited neighbour adverts for IPv6 VIPs (src/io/na-sender.ts). */
   na?: GarpSender
+  /** The no_accept filter: vrrpd's nftables table (src/io/nftables.ts). */
+  vipFilter?: VipFilter
   /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
   routes?: RouteManager
   notify: NotifyRunner
@@ -69,7 +74,7 @@ export interface DaemonPorts {
   createFileTracker(): FileTracker
   openTransport(opts: TransportOptions & { ifindex: number }): AdvertTransport
   /** Writes one transition to the notify FIFO, if configured (keepalived's line format). */
-  notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', priority: number) => void
+  notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: FifoState, priority: number) => void
   /** Told of every state change after it happened (systemd's STATUS= line). */
   stateChanged?: (instance: string, from: string, to: string) => void
 }
@@ -145,9 +150,40 @@ export class Daemon {
       limiter: this.#dropLog,
       now: () => ports.clock.now(),
       onFailure: (instance, op, message) => this.dispatch({ type: 'ioFailed', instance, op, message }),
+      ...(ports.vipFilter ? { filter: this.#filterFor(ports.vipFilter) } : {}),
     })
     this.#static = new StaticEntries({ addresses: ports.addresses, ...(ports.routes ? { routes: ports.routes } : {}), log })
     this.#routeWork = ports.routes && new RouteWorker({ routes: ports.routes, instance: (name) => this.#instance(name), vipsSettled: () => this.#vipWork.settle(), log })
+  }
+
+  /** The filter as the VIP worker sees it: only instances without accept mode are filtered. */
+  #filterFor(filter: VipFilter): NonNullable<ConstructorParameters<typeof VipWorker>[0]['filter']> {
+    return {
+      add: async (instance, vips) => {
+        const inst = this.#instance(instance)
+        // An instance reloaded into accept mode (or to priority 255) gives its entries up.
+        if (inst && dropsVipTraffic(inst)) await filter.add(instance, vips, { dontTrackPrimary: inst.dontTrackPrimary })
+        else await filter.remove(instance, vips)
+      },
+      remove: (instance, vips) => filter.remove(instance, vips),
+    }
+  }
+
+  /**
+   * A reload that turns accept mode on or off (or moves priority to or from 255)
+   * for a MASTER that keeps its VIPs: its drop-set entries follow at once
+   * (keepalived's restore_vrrp_state), not at its next transition.
+   */
+  #refreshFilter(config: Config): void {
+    const filter = this.ports.vipFilter
+    if (!filter) return
+    for (const inst of config.instances) {
+      const held = this.#holding.get(inst.name)
+      if (!held || held.size === 0) continue
+      const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded].filter((v) => held.has(`${v.address}/${v.prefixLength}@${v.dev}`))
+      if (dropsVipTraffic(inst)) void filter.add(inst.name, vips, { dontTrackPrimary: inst.dontTrackPrimary })
+      else void filter.remove(inst.name, vips)
+    }
   }
 
   get config(): Config {
@@ -194,6 +230,7 @@ export class Daemon {
     await this.#vipWork.settle()
     await this.#routeWork?.settle()
     await this.#static.stop()
+    await this.ports.vipFilter?.close()
     await withTimeout(this.ports.notify.drain(), NOTIFY_DRAIN_MS)
     await this.#trackers.stop()
     this.ports.links.close()
@@ -219,6 +256,7 @@ export class Daemon {
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
     this.#router = router
     this.#execute(actions)
+    this.#refreshFilter(config)
     this.#reconcileRoutes(old, config)
     this.#watch(referencedInterfaces(config))
     this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
@@ -331,6 +369,8 @@ export class Daemon {
         return this.#vipWork.garp(action.instance, action.vips, action.repeat, action.intervalMs)
       case 'runNotify':
         return this.#runNotify(action)
+      case 'instanceEvent':
+        return this.#instanceEvent(action)
       case 'stateChanged':
         this.#lastTransition.set(action.instance, Date.now())
         this.#routeWork?.stateChanged(action.instance, action.from, action.to)
@@ -422,6 +462,18 @@ export class Daemon {
     if (!scripts) return
     // The user named on a notify line (`notify_master /path/script root`) runs it, as keepalived.
     for (const job of notifyJobsFor(scripts, owner, state, priority, splitCommandLine, undefined, holder?.notifyUsers)) this.ports.notify.enqueue(job)
+  }
+
+  /** keepalived's send_event_notify / send_instance_priority_notifies: the FIFO line, and notify_master_rx_lower_pri with its own arguments only. */
+  #instanceEvent(action: Extract<Action, { type: 'instanceEvent' }>): void {
+    this.ports.notifyFifo?.('INSTANCE', action.instance, action.event, action.priority)
+    if (action.event !== 'MASTER_RX_LOWER_PRI') return
+    const inst = this.#instance(action.instance)
+    const command = inst?.notify.masterRxLowerPri
+    const argv = command === undefined ? [] : splitCommandLine(command)
+    if (argv.length === 0) return
+    const user = inst?.notifyUsers?.masterRxLowerPri
+    this.ports.notify.enqueue({ key: notifyKey({ kind: 'INSTANCE', name: action.instance }), argv, timeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(user ? { user } : {}) })
   }
 
   /** A packet from a transport: an event for the core, or a counted (and rate-limited, logged) drop. */

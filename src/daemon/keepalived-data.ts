@@ -184,7 +184,7 @@ function instanceLines(v: InstanceView, cfg: VrrpInstance, input: DumpInput): st
   const uidGid = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`
   const scripts: [string | undefined, string][] = [[n.backup, 'Backup'], [n.master, 'Master'], [n.fault, 'Fault'], [n.stop, 'Stop'], [n.any, 'Generic'], [n.masterRxLowerPri, 'Master rx lower pri']]
   for (const [cmd, label] of scripts) if (cmd) out.push(`   ${label} state transition script = ${commandString(cmd)}, uid:gid ${uidGid}`)
-  out.push('   Notify priority changes = false')
+  out.push(`   Notify priority changes = ${cfg.notifyPriorityChanges ? 'true' : 'false'}`)
   return out
 }
 

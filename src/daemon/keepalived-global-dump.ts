@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os'
 import type { Config, GarpSettings } from '../config/model.js'
+import { vrrpdTableName } from '../io/nftables-script.js'
 
 /** Where the section is written: the parent's file lacks the VRRP child's "Default interface". */
 export type GlobalDumpOwner = 'parent' | 'vrrp'
@@ -39,7 +40,7 @@ export function renderGlobalDefinitions(config: Config, owner: GlobalDumpOwner):
     ...fifo(' Global notify fifo', g.notifyFifo, uid, gid),
     ...fifo(' VRRP notify fifo', g.vrrpNotifyFifo, uid, gid),
     ' FIFO write vrrp states on reload = false',
-    ' VRRP notify priority changes = false',
+    ` VRRP notify priority changes = ${bool(g.notifyPriorityChanges)}`,
     ` VRRP IPv4 mcast group = ${g.mcastGroup4 ?? '224.0.0.18'}`,
     ` VRRP IPv6 mcast group = ${g.mcastGroup6 ?? 'ff02::12'}`,
     ` Gratuitous ARP delay = ${sec(garp.masterDelayMs)}`,
@@ -54,7 +55,10 @@ export function renderGlobalDefinitions(config: Config, owner: GlobalDumpOwner):
     ` Gratuitous ARP interval = ${(garp.intervalMs / 1000).toFixed(6)}`,
     ` Gratuitous NA interval = ${(garp.gnaIntervalMs / 1000).toFixed(6)}`,
     ` VRRP default protocol version = ${g.vrrpVersion}`,
-    ' nftables without counters',
+    ...(g.nftablesTable !== undefined
+      ? [` nftables table name = ${vrrpdTableName(g.nftablesTable)}`, ` nftables base chain priority = ${g.nftablesPriority}`, ` nftables ${g.nftablesIfindex ? '' : "don't "}force use ifindex for link local IPv6`]
+      : []),
+    ` nftables with${g.nftablesCounters ? '' : 'out'} counters`,
     ` VRRP check unicast_src = ${bool(g.checkUnicastSrc)}`,
     ` VRRP skip check advert addresses = ${bool(g.skipCheckAdvAddr)}`,
     ` VRRP strict mode = ${bool(g.vrrpStrict)}`,

@@ -2,6 +2,7 @@
  * The composition root of the running daemon: real ports, the logger, the pid
  * file and the signals. Everything with a decision in it lives elsewhere.
  */
+import { writeSync } from 'node:fs'
 import { formatDiagnostic } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
@@ -12,6 +13,7 @@ import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { createNaSender } from '../io/na-sender.js'
 import { createRouteManager } from '../io/netlink-routes.js'
+import { vipFilterFor } from './vip-filter.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
 import { createFileTracker } from '../io/file-tracker.js'
@@ -144,7 +146,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         releasePidFile(pidFile)
         lastLine()
         systemd.close()
-        exitIfParserStuck(code)
+        endAfterStop(code)
         resolve(code)
       })
     }
@@ -237,18 +239,28 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
 }
 
 /**
- * A reload parser blocked in open(2) (a FIFO nobody writes) would make Node wait for
- * it at exit for ever: once everything is released, give the asynchronous log
- * writer a moment, then _exit(2).
+ * A stopped daemon must end, whatever is left: a reload parser blocked in open(2)
+ * (a FIFO nobody writes) would make Node wait for it at exit for ever, and any other
+ * handle left open would hold systemd's stop until its timeout. With a stuck parser,
+ * give the asynchronous log writer a moment, then _exit(2). Otherwise let the loop
+ * drain as it should; if it has not within LINGER_MS (the timer does not itself keep
+ * the process alive), name what holds it on stderr and exit.
  */
-function exitIfParserStuck(code: number): void {
-  if (stuckParses() === 0) return
+function endAfterStop(code: number): void {
+  if (stuckParses() > 0) {
+    setTimeout(() => {
+      const libc = loadLibc()
+      if (!(libc instanceof Error)) libc._exit(code)
+    }, LOG_DRAIN_MS)
+    return
+  }
   setTimeout(() => {
-    const libc = loadLibc()
-    if (!(libc instanceof Error)) libc._exit(code)
-  }, LOG_DRAIN_MS)
+    writeSync(2, `vrrpd: still running ${LINGER_MS} ms after stopping (held by: ${process.getActiveResourcesInfo().join(', ')}); exiting\n`)
+    process.exit(code)
+  }, LINGER_MS).unref()
 }
 
+const LINGER_MS = 2000
 const LOG_DRAIN_MS = 250
 
 /** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */
@@ -287,6 +299,7 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),
+    vipFilter: vipFilterFor(config, procLog),
     notify: createNotifyRunner({ log: procLog, defaultTimeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, ...(scriptUser ? { scriptUser } : {}) }),
     createScriptTracker: (security) => createScriptTracker({ ...security, log: procLog }),
     createFileTracker: () => createFileTracker(),

@@ -24,6 +24,14 @@ export interface VipWorkerDeps {
   /** Rate limit for repeated GARP send failures. */
   limiter: RateLimiter
   now(): number
+  /**
+   * The no_accept filter (src/io/nftables.ts): VIPs enter its drop sets before
+   * they are added and leave after they are removed (keepalived's order).
+   */
+  filter?: {
+    add(instance: string, vips: VipEntry[]): Promise<void>
+    remove(instance: string, vips: VipEntry[]): Promise<void>
+  }
   /** `ip addr` failed for some VIPs: tell the core (adding them puts it in FAULT). */
   onFailure(instance: string, op: 'addVips' | 'removeVips', message: string): void
 }
@@ -94,10 +102,12 @@ export class VipWorker {
 
   async #change(instance: string, vips: VipEntry[], op: 'add' | 'remove'): Promise<void> {
     const failures: string[] = []
+    if (op === 'add') await this.deps.filter?.add(instance, vips)
     for (const vip of vips) {
       const result = op === 'add' ? await this.deps.addresses.add(vip) : await this.deps.addresses.remove(vip)
       if (!result.ok) failures.push(`${vip.address}/${vip.prefixLength} dev ${vip.dev}: ${result.error}`)
     }
+    if (op === 'remove') await this.deps.filter?.remove(instance, vips)
     if (failures.length === 0) return
     this.deps.log.error({ instance }, `(${instance}) cannot ${op} VIPs: ${failures.join('; ')}`)
     // One bad VIP is one bad VIP: keepalived (netlink_iplist) logs it and keeps

@@ -19,10 +19,18 @@ export function defaultGlobalDefs(): GlobalDefs {
     enableScriptSecurity: false,
     notificationEmail: [],
     smtpConnectTimeoutMs: DEFAULTS.smtpConnectTimeoutMs,
+    nftablesPriority: DEFAULT_NFTABLES_PRIORITY,
+    nftablesCounters: false,
+    nftablesIfindex: false,
+    notifyPriorityChanges: false,
   }
 }
 
 const MAX_SECONDS = 2147
+/** keepalived's base chain priority for its nftables table. */
+const DEFAULT_NFTABLES_PRIORITY = -1
+/** NFT_TABLE_MAXNAMELEN: a name must be shorter. */
+const NFT_TABLE_MAXNAMELEN = 256
 
 /** The garp fields a config set explicitly (the lower-prio ones default to others). */
 const explicitGarp = new WeakMap<GlobalDefs, Set<keyof GlobalDefs['garp']>>()
@@ -58,7 +66,9 @@ function garpCount(field: keyof GlobalDefs['garp']): Handler<GlobalDefs> {
     markSet(g, field)
   }
 }
-function flag(field: 'vrrpStrict' | 'skipCheckAdvAddr' | 'checkUnicastSrc' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert' | 'enableScriptSecurity'): Handler<GlobalDefs> {
+function flag(
+  field: 'vrrpStrict' | 'skipCheckAdvAddr' | 'checkUnicastSrc' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert' | 'enableScriptSecurity' | 'notifyPriorityChanges',
+): Handler<GlobalDefs> {
   return (n, g, ctx) => {
     g[field] = flagArg(n, ctx)
   }
@@ -150,6 +160,38 @@ export const GLOBAL_DEFS_KEYWORDS: KeywordTable<GlobalDefs> = {
   vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifo'),
   notify_fifo: fifo('notifyFifo'),
   notify_fifo_script: fifoScript('notifyFifo'),
+  // keepalived's global_parser.c: a second `nftables` is an error; the name resets the priority.
+  nftables: (n, g, ctx) => {
+    if (g.nftablesTable !== undefined) return ctx.sink.error(n.at, 'nftables already specified - ignoring')
+    const name = arg(n) ?? 'keepalived'
+    if (Buffer.byteLength(name) >= NFT_TABLE_MAXNAMELEN) return ctx.sink.error(n.at, 'nftables table name too long - ignoring')
+    g.nftablesTable = name
+    g.nftablesPriority = DEFAULT_NFTABLES_PRIORITY
+  },
+  nftables_priority: (n, g, ctx) => {
+    const v = needArg(n, ctx)
+    if (v === undefined) return
+    const prio = /^[-+]?\d+$/.test(v) ? Number(v) : NaN
+    if (Number.isInteger(prio) && prio >= -(2 ** 31) && prio < 2 ** 31) g.nftablesPriority = prio
+    else {
+      // keepalived's read_int_strvec reports the number, then the handler the keyword.
+      ctx.sink.error(n.at, `invalid number '${v}'`)
+      ctx.sink.error(n.at, `invalid nftables chain priority '${v}'`)
+    }
+  },
+  nftables_counters: (_n, g) => {
+    g.nftablesCounters = true
+  },
+  nftables_ifindex: (_n, g) => {
+    g.nftablesIfindex = true
+  },
+  vrrp_notify_priority_changes: (n, g, ctx) => {
+    const v = arg(n)
+    if (v !== undefined && !['on', 'off', 'true', 'false', 'yes', 'no'].includes(v)) {
+      return ctx.sink.error(n.at, `Invalid value '${v}' for global vrrp_notify_priority_changes specified`)
+    }
+    g.notifyPriorityChanges = v === undefined || ['on', 'true', 'yes'].includes(v)
+  },
   max_auto_priority: (n, g, ctx) => {
     // keepalived: no value or -1 means the maximum realtime priority.
     const v = arg(n) === undefined ? -1 : intArg(n, ctx, -1, 99)
@@ -170,10 +212,10 @@ export const GLOBAL_DEFS_IGNORED: readonly string[] = [
   'dynamic_interfaces', 'no_email_faults', 'default_interface', 'disable_local_igmp', 'v3_checksum_as_v2',
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'lvs_flush_onstop', 'lvs_sync_daemon', 'lvs_notify_fifo',
   'lvs_notify_fifo_script', 'vrrp_down_timer_adverts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-  'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex',
+  'vrrp_iptables', 'vrrp_ipsets',
   'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime',
   'vrrp_rlimit_rtime', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
-  'nftables_counters', 'vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload', 'checker_priority',
+  'fifo_write_vrrp_states_on_reload', 'checker_priority',
   'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_rlimit_rttime',
   'checker_rlimit_rtime', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity',
   'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp',

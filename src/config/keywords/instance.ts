@@ -48,6 +48,7 @@ export interface InstanceDraft {
   skipCheckAdvAddr?: boolean
   strictMode?: boolean
   accept?: boolean
+  notifyPriorityChanges?: boolean
   lowerPrioNoAdvert?: boolean
   higherPrioSendAdvert?: boolean
   v3ChecksumPseudoHeader: boolean
@@ -146,7 +147,7 @@ function unicastPeers(n: Node, d: I, ctx: ParseContext): void {
 export const INSTANCE_IGNORED: readonly string[] = [
   'interfaces', 'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'check_unicast_src',
   'native_ipv6', 'mcast_dst_ip', 'track_src_ip', 'unicast_ttl', 'promote_secondaries', 'linkbeat_use_polling',
-  'debug', 'notify_deleted', 'smtp_alert', 'notify_priority_changes', 'lvs_sync_daemon_interface',
+  'debug', 'notify_deleted', 'smtp_alert', 'lvs_sync_daemon_interface',
   'down_timer_adverts', 'garp_extra_if', 'vmac_garp_intvl', 'kernel_rx_buf_size', 'track_process', 'track_bfd',
 ]
 
@@ -261,6 +262,12 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
   },
   no_accept: (_n, d) => {
     d.accept = false
+  },
+  notify_priority_changes: (n, d, ctx) => {
+    const v = n.args[0]?.text
+    const on = v === undefined || ['on', 'true', 'yes'].includes(v)
+    if (!on && !['off', 'false', 'no'].includes(v)) return ctx.sink.error(n.at, `(${d.name}) Invalid value '${v}' for notify_priority_changes specified`)
+    d.notifyPriorityChanges = on
   },
   lower_prio_no_advert: optFlag('lowerPrioNoAdvert'),
   higher_prio_send_advert: optFlag('higherPrioSendAdvert'),

@@ -16,6 +16,8 @@ export interface SyncGroupDraft {
   trackScripts: TrackRefDraft[]
   trackInterfaces: TrackRefDraft[]
   trackFiles: TrackRefDraft[]
+  /** notify_priority_changes: the default of members that do not set it. */
+  notifyPriorityChanges?: boolean
 }
 
 export function newSyncGroup(name: string, at: SourceRef): SyncGroupDraft {
@@ -24,7 +26,7 @@ export function newSyncGroup(name: string, at: SourceRef): SyncGroupDraft {
 
 const notify = notifyInto
 
-const IGNORED = ['track_process', 'track_bfd', 'smtp_alert', 'notify_priority_changes']
+const IGNORED = ['track_process', 'track_bfd', 'smtp_alert']
 
 export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
   group: (n, g, ctx) => {
@@ -44,6 +46,12 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroupDraft> = {
       (n, g, ctx) => ctx.sink.warning(n.at, `(${g.name}) ${k} is not supported by vrrpd and is ignored`),
     ]),
   ),
+  notify_priority_changes: (n, g, ctx) => {
+    const v = n.args[0]?.text
+    const on = v === undefined || ['on', 'true', 'yes'].includes(v)
+    if (!on && !['off', 'false', 'no'].includes(v)) return ctx.sink.error(n.at, `(${g.name}) Invalid value '${v}' for sync group notify_priority_changes specified`)
+    g.notifyPriorityChanges = on
+  },
   sync_group_tracking_weight: (_n, g) => {
     g.trackingWeight = true
   },
