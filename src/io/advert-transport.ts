@@ -52,6 +52,9 @@ export interface AdvertTransportStats {
   receiveErrors: number
 }
 
+/** Where the source address sits in an IPv4 header (RFC 791 3.1); the destination follows. */
+const IPV4_SOURCE_OFFSET = 12
+
 /** The raw-socket transport: the port plus counters for the stats file. */
 export interface RawAdvertTransport extends AdvertTransport {
   readonly stats: Readonly<AdvertTransportStats>
@@ -128,10 +131,12 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     }, REOPEN_DELAY_MS)
   }
 
-  const addressText = new Ipv4TextCache()
+  const sourceText = new Ipv4TextCache()
+  const destinationText = new Ipv4TextCache()
+  const addressText = (bytes: Uint8Array, offset: number): string => (offset === IPV4_SOURCE_OFFSET ? sourceText : destinationText).format(bytes, offset)
 
   function onMessage(buffer: Buffer): void {
-    const parsed = parseIpv4Packet(buffer, addressText.format)
+    const parsed = parseIpv4Packet(buffer, addressText)
     if (!parsed.ok) {
       stats.malformed++
       log.debug({ iface: opts.interface, bytes: buffer.length }, 'Dropping unreadable IPv4 packet')
@@ -201,24 +206,19 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
 }
 
 /**
- * Dotted-quad text of the addresses a socket sees, remembered in a small
- * direct-mapped table: the group and the peers recur in every advert, so a
- * steady stream (or a flood from a few sources) formats no string per packet.
- * Fixed size, so a flood of spoofed sources only overwrites entries.
+ * The dotted-quad text of the last address seen in one header field: the group
+ * (or our unicast address) and a steady peer recur in every advert, so they are
+ * formatted once. One entry only: a table would keep spoofed sources alive
+ * across minor GCs, and V8 would promote them (issue 12, measured).
  */
 export class Ipv4TextCache {
-  static readonly SIZE = 256
-  readonly #keys = new Int32Array(Ipv4TextCache.SIZE)
-  readonly #texts: (string | undefined)[] = new Array<string | undefined>(Ipv4TextCache.SIZE).fill(undefined)
+  #key = -1
+  #text: string | undefined
 
   readonly format = (bytes: Uint8Array, offset: number): string => {
-    const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) | 0
-    const slot = (key ^ (key >>> 8) ^ (key >>> 16) ^ (key >>> 24)) & (Ipv4TextCache.SIZE - 1)
-    const text = this.#texts[slot]
-    if (text !== undefined && this.#keys[slot] === key) return text
-    const fresh = formatIpv4(bytes, offset)
-    this.#keys[slot] = key
-    this.#texts[slot] = fresh
-    return fresh
+    const key = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!
+    if (this.#text !== undefined && this.#key === key) return this.#text
+    this.#key = key
+    return (this.#text = formatIpv4(bytes, offset))
   }
 }

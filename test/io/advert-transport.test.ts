@@ -226,16 +226,16 @@ if (requireRootForLabPart(t)) {
   })
 }
 
-t.test('Ipv4TextCache: the dotted quad of any 4 bytes, also when entries collide', async (t) => {
+t.test('Ipv4TextCache: the dotted quad of any 4 bytes; the last one is not formatted again', async (t) => {
   const { Ipv4TextCache } = await import('../../src/io/advert-transport.js')
   const cache = new Ipv4TextCache()
   const bytes = (a: number, b: number, c: number, d: number) => Uint8Array.from([9, a, b, c, d])
-  t.equal(cache.format(bytes(224, 0, 0, 18), 1), '224.0.0.18')
-  t.equal(cache.format(bytes(224, 0, 0, 18), 1), '224.0.0.18', 'again, from the table')
-  // 65,536 addresses through a 256-slot table: every answer right.
+  t.equal(cache.format(bytes(255, 255, 255, 255), 1), '255.255.255.255', 'the key -1 is not mistaken for the empty cache')
+  const group = cache.format(bytes(224, 0, 0, 18), 1)
+  t.equal(group, '224.0.0.18')
+  t.equal(cache.format(bytes(224, 0, 0, 18), 1), group, 'again')
   let wrong = 0
   for (let i = 0; i < 65_536; i++) if (cache.format(bytes(172, 16, i >> 8, i & 255), 1) !== `172.16.${i >> 8}.${i & 255}`) wrong++
-  t.equal(wrong, 0)
-  t.equal(cache.format(bytes(255, 255, 255, 255), 1), '255.255.255.255')
-  t.equal(cache.format(bytes(0, 0, 0, 0), 1), '0.0.0.0', 'the key 0 is not mistaken for an empty slot')
+  t.equal(wrong, 0, '65,536 different addresses, each right')
+  t.equal(cache.format(bytes(0, 0, 0, 0), 1), '0.0.0.0')
 })
