@@ -57,6 +57,8 @@ import { scriptSecurityOf, Trackers } from './trackers.js'
 import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
+import { vmacSpecs, withVmacs, type VmacSpec } from './vmac-plan.js'
+import type { VmacPort } from './vmac-manager.js'
 
 export interface DaemonPorts {
   clock: Clock
@@ -69,6 +71,8 @@ export interface DaemonPorts {
   vipFilter?: VipFilter
   /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
   routes?: RouteManager
+  /** use_vmac's macvlans (src/daemon/vmac-manager.ts). */
+  vmacs?: VmacPort
   notify: NotifyRunner
   createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
@@ -97,6 +101,10 @@ export class Daemon {
   /** Instances by interface, then [IPv4, IPv6] by VRID: the receive path looks one up per packet. */
   #byKey = new Map<string, [(VrrpInstance | undefined)[], (VrrpInstance | undefined)[]]>()
   #vips = new Set<string>()
+  /** use_vmac: each instance's macvlan; the config above already speaks on them (vmac-plan.ts). */
+  #vmacSpecs: VmacSpec[] = []
+  /** IPv4 VMAC -> its base interface: a VMAC has no IPv4 address, adverts use the base's (as keepalived). */
+  #vmacBase = new Map<string, string>()
   readonly #timers: InstanceTimers
   readonly #transports = new Map<string, AdvertTransport>()
   /** The ifindex each transport was opened on: a recreated interface has a new one, and the old socket hears nothing. */
@@ -137,8 +145,8 @@ export class Daemon {
     private readonly ports: DaemonPorts,
     private readonly log: Logger,
   ) {
-    this.#config = config
-    this.#index(config)
+    this.#config = this.#adopt(config)
+    this.#index(this.#config)
     this.#timers = new InstanceTimers(ports.clock, (instance) => this.dispatch({ type: 'timerFired', instance }))
     this.#trackers = new Trackers(ports, log, (event) => this.dispatch(event))
     this.#vipWork = new VipWorker({
@@ -205,7 +213,7 @@ export class Daemon {
 
   /** What keepalived's dump files are made of (status-files.ts). */
   dumpInput(): DumpInput {
-    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now() }
+    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now(), vmacs: this.#vmacSpecs }
   }
 
   /** keepalived's SIGSTATS_CLEAR, after the stats file is written: every instance's counters start again from 0. */
@@ -214,12 +222,13 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    await this.#refreshInterfaces(referencedInterfaces(this.#config))
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
     await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
-    this.#watch(referencedInterfaces(this.#config))
+    this.#watch(this.#interfaces(this.#config))
     this.#trackers.start(this.#config)
     this.dispatch({ type: 'startup' })
   }
@@ -242,15 +251,24 @@ export class Daemon {
     this.ports.garp.close()
     this.ports.na?.close()
     this.ports.routes?.close()
+    // keepalived removes its VMACs at stop; the VIPs on them went above.
+    await this.ports.vmacs?.tearDown(this.#vmacSpecs, true)
+    this.ports.vmacs?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
   async reload(config: Config): Promise<void> {
     const old = this.#config
+    const oldVmacs = this.#vmacSpecs
     for (const inst of old.instances) this.#retired.set(inst.name, inst)
+    config = this.#adopt(config)
     this.#config = config
     this.#index(config)
-    await this.#refreshInterfaces(referencedInterfaces(config))
+    // VMACs no longer configured go first: a renamed one's MAC must be free on its base (the kernel refuses two).
+    const kept = new Set(this.#vmacSpecs.map((s) => s.name))
+    await this.ports.vmacs?.tearDown(oldVmacs.filter((s) => !kept.has(s.name)), false)
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(config))
     this.#openTransports()
     if (!this.#router) throw new Error('reload before start')
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
@@ -258,7 +276,7 @@ export class Daemon {
     this.#execute(actions)
     this.#refreshFilter(config)
     this.#reconcileRoutes(old, config)
-    this.#watch(referencedInterfaces(config))
+    this.#watch(this.#interfaces(config))
     this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
     await this.#trackers.reload(config)
     await this.#vipWork.settle()
@@ -436,7 +454,7 @@ export class Daemon {
     const inst = this.#instance(action.instance)
     if (!inst) return
     const transport = this.#transports.get(transportKey(inst.interface, inst.family))
-    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? primaryAddressOf(this.#ifaces.get(inst.interface), inst.family, this.#vips)
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? primaryAddressOf(this.#addressView(inst.interface, inst.family), inst.family, this.#vips)
     if (!transport || !source) {
       this.log.debug({ instance: inst.name }, `cannot send advert on ${inst.interface}: no ${transport ? 'source address' : 'socket'}`)
       return
@@ -497,7 +515,8 @@ export class Daemon {
   readonly #receiveContext: ReceiveContext = ((daemon: Daemon): ReceiveContext => ({
     instanceFor: (iface, family, vrid) => daemon.#byKey.get(iface)?.[family === 4 ? 0 : 1][vrid],
     isOwnAddress: (iface, address) => {
-      const addresses = daemon.#ifaces.get(iface)?.addresses
+      // A VMAC interface's addresses are its base interface's (use_vmac).
+      const addresses = (daemon.#addressView(iface, 4) ?? daemon.#ifaces.get(iface))?.addresses
       if (!addresses) return false
       for (const a of addresses) if (a.address === address) return true
       return false
@@ -534,9 +553,27 @@ export class Daemon {
    * then waits in FAULT instead of becoming a master nobody can hear.
    */
   #usableAddress(name: string, family: 4 | 6): string | undefined {
-    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#ifaces.get(name), family, this.#vips) : undefined
+    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#addressView(name, family), family, this.#vips) : undefined
     this.#reported.set(transportKey(name, family), address)
     return address
+  }
+
+  /** Records the config's VMACs and returns the config as it runs on them. */
+  #adopt(config: Config): Config {
+    this.#vmacSpecs = vmacSpecs(config, this.#vmacSpecs)
+    this.#vmacBase = new Map(this.#vmacSpecs.filter((s) => s.family === 4).map((s) => [s.name, s.base]))
+    return withVmacs(config, this.#vmacSpecs)
+  }
+
+  /** The interfaces to read and watch: the config's, and the base of each VMAC (its addresses are the VMAC's source). */
+  #interfaces(config: Config): string[] {
+    return [...new Set([...referencedInterfaces(config), ...this.#vmacSpecs.map((s) => s.base)])]
+  }
+
+  /** Whose addresses `name` speaks from: an IPv4 VMAC's base, else itself. */
+  #addressView(name: string, family: 4 | 6): InterfaceInfo | undefined {
+    const base = family === 4 ? this.#vmacBase.get(name) : undefined
+    return this.#ifaces.get(base ?? name)
   }
 
   async #refreshInterfaces(names: string[]): Promise<void> {
@@ -593,6 +630,7 @@ export class Daemon {
   }
 
   #onLink(name: string, info: InterfaceInfo | undefined): void {
+    this.#keepVmacs(name, info)
     const before = this.#ifaces.get(name)
     const wasUp = before?.up ?? false
     this.#ifaces.set(name, info)
@@ -604,13 +642,32 @@ export class Daemon {
       this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`)
       this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
     }
-    for (const family of [4, 6] as const) {
-      const key = transportKey(name, family)
-      const reported = this.#reported.get(key)
-      const after = this.#usableAddress(name, family)
-      if (reported !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
+    // An IPv4 VMAC speaks from its base's address: a change there is the VMAC's too.
+    const speakers = [name, ...[...this.#vmacBase].filter(([, base]) => base === name).map(([vmac]) => vmac)]
+    for (const speaker of speakers) {
+      for (const family of [4, 6] as const) {
+        const key = transportKey(speaker, family)
+        const reported = this.#reported.get(key)
+        const after = this.#usableAddress(speaker, family)
+        if (reported !== after) this.dispatch({ type: 'addressChanged', interface: speaker, family, address: after })
+      }
     }
     if (before && info && isUp) this.#restoreVips(name, before, info)
+  }
+
+  /**
+   * A VMAC of ours deleted behind our back, or its base deleted and created
+   * again: make it anew, as keepalived does (recreate_vmac_thread). Its
+   * appearance then comes back here as a link event like any other.
+   */
+  #keepVmacs(name: string, info: InterfaceInfo | undefined): void {
+    const vmacs = this.ports.vmacs
+    if (!vmacs) return
+    const gone = !info && this.#ifaces.get(name) !== undefined
+    const lost = this.#vmacSpecs.filter((s) => (s.name === name && gone) || (s.base === name && info && !this.#ifaces.get(name)))
+    if (lost.length === 0) return
+    for (const s of lost) this.log.child({ instance: s.instance }).info(`(${s.instance}) ${s.name === name ? `VMAC ${s.name} was deleted` : `${name}, the base of VMAC ${s.name}, is back`}: making it again`)
+    void vmacs.setUp(lost)
   }
 
   /**

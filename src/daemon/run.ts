@@ -13,6 +13,9 @@ import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { createNaSender } from '../io/na-sender.js'
 import { createRouteManager } from '../io/netlink-routes.js'
+import { createVmacLinks } from '../io/vmac-links.js'
+import { VmacSysctls } from '../io/vmac-sysctls.js'
+import { createVmacManager } from './vmac-manager.js'
 import { vipFilterFor } from './vip-filter.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
@@ -292,10 +295,13 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
   // keepalived writes every line to notify_fifo and to vrrp_notify_fifo when both are set.
   const fifos = [new NotifyFifoSlot('vrrpNotifyFifo', procLog), new NotifyFifoSlot('notifyFifo', procLog)]
   for (const fifo of fifos) await fifo.apply(config)
+  const links = createLinks({ log })
+  const addresses = createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true })
   return {
     clock: createSystemClock(),
-    links: createLinks({ log }),
-    addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
+    links,
+    addresses,
+    vmacs: createVmacManager({ links: createVmacLinks(), sysctls: new VmacSysctls({ log }), addresses, interfaces: links, log }),
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),
