@@ -21,8 +21,12 @@ if (!isMainThread) {
   const work = join(dir, 'case')
   for (let seed = from; seed < to; seed++) {
     parentPort.postMessage({ type: 'start', seed })
+    // CPU of the whole process (this worker's thread, V8's GC threads, an idle main
+    // thread): on a loaded machine it tells a slow case from a starved one.
+    const cpu0 = process.cpuUsage()
     const r = runFuzzCase(fuzzCase(seed, fix), work)
-    parentPort.postMessage({ type: 'done', seed, ms: r.ms, exitCode: r.exitCode, error: r.error })
+    const cpu = process.cpuUsage(cpu0)
+    parentPort.postMessage({ type: 'done', seed, ms: r.ms, cpuMs: (cpu.user + cpu.system) / 1000, exitCode: r.exitCode, error: r.error })
   }
 } else {
   const args = process.argv.slice(2)
@@ -37,7 +41,7 @@ if (!isMainThread) {
   makeFuzzFixtures(join(dir, 'fix'))
   const load0 = loadavg()
   const started = Date.now()
-  const stats = { cases: 0, throws: [], hangs: [], slow: [], codes: {}, badCodes: [], maxMs: 0, maxSeed: 0, sumMs: 0 }
+  const stats = { cases: 0, throws: [], hangs: [], slow: [], codes: {}, badCodes: [], maxMs: 0, maxSeed: 0, maxCpuMs: 0, maxCpuSeed: 0, sumMs: 0 }
   const self = fileURLToPath(import.meta.url)
   let next = first
   const end = first + total
@@ -76,7 +80,8 @@ if (!isMainThread) {
         if (m.error) stats.throws.push(`${m.seed}: ${m.error.split('\n')[0]}`)
         else if (![0, 4, 5, 6].includes(m.exitCode)) stats.badCodes.push(`${m.seed}: ${m.exitCode}`)
         else stats.codes[m.exitCode] = (stats.codes[m.exitCode] ?? 0) + 1
-        if (m.ms > SLOW_MS) stats.slow.push(`${m.seed}: ${Math.round(m.ms)} ms`)
+        if (m.ms > SLOW_MS) stats.slow.push(`${m.seed}: ${Math.round(m.ms)} ms (CPU ${Math.round(m.cpuMs)} ms)`)
+        if (m.cpuMs > stats.maxCpuMs) [stats.maxCpuMs, stats.maxCpuSeed] = [m.cpuMs, m.seed]
         if (stats.cases % 5000 === 0) process.stderr.write(`${stats.cases} cases, ${Math.round((Date.now() - started) / 1000)} s\n`)
       })
       w.on('exit', () => {
@@ -103,8 +108,8 @@ if (!isMainThread) {
     `- cases: ${stats.cases} (seeds from ${first}, ${stop ? 'stopped early' : `to ${end - 1}`}), wall time ${Math.round((Date.now() - started) / 1000)} s, mean ${(stats.sumMs / Math.max(1, stats.cases)).toFixed(1)} ms per case`,
     `- throws: ${stats.throws.length}${stats.throws.length ? `: ${stats.throws.slice(0, 10).join('; ')}` : ''}`,
     `- hangs (> ${HANG_MS / 1000} s, worker killed): ${stats.hangs.length}${stats.hangs.length ? `: seeds ${stats.hangs.slice(0, 10).join(', ')}` : ''}`,
-    `- slow cases (> ${SLOW_MS / 1000} s): ${stats.slow.length}${stats.slow.length ? `: ${stats.slow.slice(0, 10).join('; ')}` : ''}`,
-    `- slowest case: ${Math.round(stats.maxMs)} ms (seed ${stats.maxSeed})`,
+    `- slow cases (> ${SLOW_MS / 1000} s): ${stats.slow.length}${stats.slow.length ? `: ${stats.slow.slice(0, 50).join('; ')}` : ''}`,
+    `- slowest case: ${Math.round(stats.maxMs)} ms (seed ${stats.maxSeed}); most CPU: ${Math.round(stats.maxCpuMs)} ms (seed ${stats.maxCpuSeed})`,
     `- exit codes: ${Object.entries(stats.codes).map(([c, n]) => `${c}: ${n}`).join(', ')}; other: ${stats.badCodes.length}`,
     '',
   ].join('\n')

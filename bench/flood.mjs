@@ -5,7 +5,7 @@
 // 10 s flood at up to 100k packets/s for CPU. Measured per daemon: role changes,
 // VIP holders, RSS growth, log lines per minute, CPU, and for vrrpd the drop
 // counters against the packets sent (kernel socket-buffer drops shown apart).
-//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--out FILE | --no-write]
+//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--node-args=A,B] [--out FILE | --no-write]
 // Runs as root after `npm run build`; everything happens in network namespaces.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,6 +23,8 @@ const PPS = Number(option('--pps', 20_000))
 const CPU_PPS = Number(option('--cpu-pps', 100_000))
 const CPU_SECONDS = Number(option('--cpu-seconds', 10))
 const CAPTURES = option('--captures', '/work/shared/captures')
+/** Node options for vrrpd (e.g. `--node-args=--max-semi-space-size=1`, comma-separated) to measure a V8 flag. */
+const NODE_ARGS = (args.find((a) => a.startsWith('--node-args='))?.slice('--node-args='.length) ?? '').split(',').filter(Boolean)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SENDER = join(ROOT, 'bench', 'flood-sender.mjs')
 const VRRPD_MAIN = join(ROOT, 'dist', 'main.js')
@@ -47,16 +49,23 @@ function usage(pid) {
   const pids = [pid]
   for (let i = 0; i < pids.length; i++) for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p)
   let rssKb = 0
+  let anonKb = 0
+  let fileKb = 0
   let cpuMs = 0
   for (const p of pids) {
     try {
-      rssKb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0)
+      const status = readFileSync(`/proc/${p}/status`, 'utf8')
+      rssKb += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0)
+      // RssAnon is the daemon's own memory; RssFile its binary's and libraries' pages
+      // it has touched (shared, clean: node's optimising compiler, first used by the flood).
+      anonKb += Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? 0)
+      fileKb += Number(/RssFile:\s+(\d+) kB/.exec(status)?.[1] ?? 0)
       cpuMs += procStat(p)?.cpuMs ?? 0
     } catch {
       // ended meanwhile
     }
   }
-  return { rssKb, cpuMs }
+  return { rssKb, anonKb, fileKb, cpuMs }
 }
 
 function conf(iface, priority, vip) {
@@ -95,7 +104,7 @@ async function measure(kind, work) {
     const dir = (dirs[host] = join(work, `${kind}-${host}`))
     mkdirSync(dir)
     writeFileSync(join(dir, 'keepalived.conf'), conf(net.iface, priority, vip))
-    return startDaemon(net, host, kind, { configPath: join(dir, 'keepalived.conf'), runDir: dir, vrrpdMain: VRRPD_MAIN })
+    return startDaemon(net, host, kind, { configPath: join(dir, 'keepalived.conf'), runDir: dir, vrrpdMain: VRRPD_MAIN, nodeArgs: NODE_ARGS })
   }
   const d = {}
   try {
@@ -104,7 +113,7 @@ async function measure(kind, work) {
     d.b = start('b', 90)
     await d.b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 20_000)
     await sleep(3000)
-    const row = { kind, hosts: {} }
+    const row = { kind, hosts: {}, loadAtStart: loadavg().map((x) => x.toFixed(2)).join(' ') }
     const before = {}
     for (const h of ['a', 'b']) {
       before[h] = { ...usage(d[h].proc.child.pid), drops: kind === 'vrrpd' ? await vrrpdDrops(dirs[h]) : NaN, kernel: await kernelDrops(net, h) }
@@ -119,6 +128,8 @@ async function measure(kind, work) {
       row.hosts[h] = {
         rssBeforeKb: before[h].rssKb,
         rssGrowthKb: u.rssKb - before[h].rssKb,
+        anonGrowthKb: u.anonKb - before[h].anonKb,
+        fileGrowthKb: u.fileKb - before[h].fileKb,
         cpuMs: Math.round(u.cpuMs - before[h].cpuMs),
         logLines: lines.length,
         linesPerMinute: Math.round((lines.length / minutes) * 10) / 10,
@@ -174,19 +185,20 @@ function render(rows, meta) {
   const out = [
     `# Hostile flood: vrrpd vs keepalived 2.2.7`,
     '',
-    `Commit ${meta.commit}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}.`,
+    `Commit ${meta.commit}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${NODE_ARGS.join(' ') || 'none'}.`,
     `Load average (1/5/15 min) before: ${meta.load}; after: ${meta.loadAfter}.`,
     `Flood: ${PACKETS.toLocaleString('en-US')} packets at up to ${PPS.toLocaleString('en-US')}/s from one host, kinds ${KINDS.join(', ')}, 65,000 spoofed sources; then ${CPU_SECONDS} s at up to ${CPU_PPS.toLocaleString('en-US')}/s for CPU.`,
     '',
-    '| daemon | host | sent (pps) | role changes | VIP holders after | RSS before | RSS growth | log lines | lines/min | counted by daemon | kernel socket drops | counted + kernel = sent? | CPU during flood | CPU % at fast flood (pps) |',
+    '| daemon | host | sent (pps) | role changes | VIP holders after | RSS before | RSS growth (anon / file) | log lines | lines/min | counted by daemon | kernel socket drops | counted + kernel = sent? | CPU during flood | CPU % at fast flood (pps) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const r of rows) {
     for (const h of ['a', 'b']) {
       const x = r.hosts[h]
-      out.push(`| ${r.kind} | ${h} (${h === 'a' ? 'MASTER 100' : 'BACKUP 90'}) | ${r.flood.sent.toLocaleString('en-US')} (${r.flood.pps}) | ${x.transitions} | ${r.holders.join(',') || 'none'} | ${(x.rssBeforeKb / 1024).toFixed(1)} MB | ${(x.rssGrowthKb / 1024).toFixed(1)} MB | ${x.logLines} | ${x.linesPerMinute} | ${x.counted ?? 'n/a (not counted)'} | ${x.kernelDropped} | ${x.counted === undefined ? 'n/a' : x.counted + x.kernelDropped === r.flood.sent ? 'yes' : `no (${x.counted + x.kernelDropped})`} | ${x.cpuMs} ms | ${x.cpuPercentAtFlood} (${r.cpuFlood.pps}) |`)
+      out.push(`| ${r.kind} | ${h} (${h === 'a' ? 'MASTER 100' : 'BACKUP 90'}) | ${r.flood.sent.toLocaleString('en-US')} (${r.flood.pps}) | ${x.transitions} | ${r.holders.join(',') || 'none'} | ${(x.rssBeforeKb / 1024).toFixed(1)} MB | ${(x.rssGrowthKb / 1024).toFixed(1)} MB (${(x.anonGrowthKb / 1024).toFixed(1)} / ${(x.fileGrowthKb / 1024).toFixed(1)}) | ${x.logLines} | ${x.linesPerMinute} | ${x.counted ?? 'n/a (not counted)'} | ${x.kernelDropped} | ${x.counted === undefined ? 'n/a' : x.counted + x.kernelDropped === r.flood.sent ? 'yes' : `no (${x.counted + x.kernelDropped})`} | ${x.cpuMs} ms | ${x.cpuPercentAtFlood} (${r.cpuFlood.pps}) |`)
     }
   }
+  out.push('', 'Load average when each pair was flooded: ' + rows.map((r) => `${r.kind}: ${r.loadAtStart}`).join('; ') + '.')
   out.push('', 'VIP holders after the fast flood: ' + rows.map((r) => `${r.kind}: ${r.holdersAfterCpuFlood.join(',') || 'none'} (role changes ${r.transitionsAfterCpuFlood.join('/')})`).join('; '), '')
   out.push('First log lines during the flood:', '')
   for (const r of rows) for (const h of ['a', 'b']) out.push(`- ${r.kind} ${h}:`, ...r.hosts[h].sampleLines.map((l) => `  - \`${l}\``))

@@ -1,11 +1,16 @@
 /**
- * The command line, keepalived's flags included: yargs in, typed options out.
+ * The command line, keepalived's flags included: argv in, typed options out.
  * No side effects: help, version and usage errors come back as `{ exit, message }`
  * for main.ts to print.
+ *
+ * Two parsers read one option table. A plain daemon or `-t` command line (long
+ * and short flags, each at most once, no help) is read by node's own
+ * util.parseArgs; anything else (help, version, --signum, a mistake, an unusual
+ * form) goes to yargs (cli-yargs.ts), which is only loaded then: it costs ~80 ms
+ * of CPU and ~15 MB of RSS at start-up that a daemon run does not need.
+ * test/cli.test.ts checks that both give the same options wherever the fast one answers.
  */
-import { signumFor } from './io/signals.js'
-import { readFileSync } from 'node:fs'
-import yargs from 'yargs'
+import { parseArgs } from 'node:util'
 import { DEFAULTS } from './config/model.js'
 import { invalidUmaskMessage, parseUmask } from './daemon/umask.js'
 
@@ -70,97 +75,103 @@ export interface CliExit {
   message: string
 }
 
-/** keepalived flags vrrpd accepts and ignores (long name -> short alias, takes a value). */
-const UNSUPPORTED: ReadonlyArray<[string, string | undefined, boolean]> = [
-  ['check', 'C', false], ['no_bfd', 'B', false], ['log-facility', 'S', true], ['log-file', 'g', true],
-  ['flush-log-file', undefined, false], ['release-vips', 'X', false], ['dont-release-vrrp', 'V', false],
-  ['dont-release-ipvs', 'I', false], ['dont-respawn', 'R', false], ['checkers_pid', 'c', true], ['genhash', 'T', false],
-  ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true],
-  ['core-dump', 'm', false], ['core-dump-pattern', 'M', true], ['namespace', 's', true], ['debug', undefined, true],
+/** One option of the daemon's command line: its long name, aliases, kind and help. */
+export interface OptionSpec {
+  name: string
+  aliases: string[]
+  type: 'string' | 'boolean'
+  describe?: string
+  default?: string | boolean
+  choices?: string[]
+  /** keepalived's flags vrrpd accepts and ignores, with a warning. */
+  unsupported?: boolean
+}
+
+const option = (name: string, aliases: string[], type: OptionSpec['type'], describe: string, extra: Partial<OptionSpec> = {}): OptionSpec => ({ name, aliases, type, describe, ...extra })
+
+/** Every option, in --help order; the ignored keepalived flags last (hidden from --help). */
+export const OPTIONS: readonly OptionSpec[] = [
+  option('config', ['f', 'use-file'], 'string', 'Configuration file', { default: DEFAULTS.configFile }),
+  option('config-test', ['t'], 'boolean', 'Check the configuration and exit (0 ok, 4 fatal, 5 errors, 6 script security)', { default: false }),
+  option('dump-conf', ['d'], 'boolean', 'Print the resolved configuration as JSON and exit', { default: false }),
+  option('config-id', ['i'], 'string', 'Config id for @ID lines (default: short host name)'),
+  option('log-format', [], 'string', 'Log line format', { choices: ['text', 'json'], default: 'text' }),
+  option('log-level', [], 'string', 'Log level (default info, debug with -D)', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] }),
+  option('log-detail', ['D'], 'boolean', 'Detailed logging', { default: false }),
+  option('log-console', ['l'], 'boolean', 'Log to the console (always on)', { default: false }),
+  option('dont-fork', ['n'], 'boolean', 'Stay in the foreground (always on)', { default: false }),
+  option('vrrp', ['P'], 'boolean', 'Only run the VRRP subsystem (always on)', { default: false }),
+  option('no-syslog', ['G'], 'boolean', 'Do not log via syslog (vrrpd never does)', { default: false }),
+  option('pid', ['p'], 'string', 'Pid file'),
+  option('vrrp_pid', ['r'], 'string', 'VRRP pid file (same as --pid: vrrpd is one process)'),
+  option('umask', ['u'], 'string', 'umask for file creation, in numeric form (default 022)'),
+  option('control-socket', [], 'string', 'Unix socket answering `vrrpd status` (default: the pid file with .sock)'),
+  option('signum', [], 'string', "Print the number of keepalived's signal NAME (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit"),
+  option('metrics-listen', [], 'string', 'Serve Prometheus metrics on http://[ADDR:]PORT/metrics (ADDR defaults to 127.0.0.1)'),
+  ...(
+    [
+      ['check', 'C', false], ['no_bfd', 'B', false], ['log-facility', 'S', true], ['log-file', 'g', true],
+      ['flush-log-file', undefined, false], ['release-vips', 'X', false], ['dont-release-vrrp', 'V', false],
+      ['dont-release-ipvs', 'I', false], ['dont-respawn', 'R', false], ['checkers_pid', 'c', true], ['genhash', 'T', false],
+      ['bfd_pid', 'b', true], ['snmp', 'x', false], ['snmp-agent-socket', 'A', true],
+      ['core-dump', 'm', false], ['core-dump-pattern', 'M', true], ['namespace', 's', true], ['debug', undefined, true],
+    ] as const
+  ).map(([name, short, takesValue]): OptionSpec => ({ name, aliases: short ? [short] : [], type: takesValue ? 'string' : 'boolean', unsupported: true })),
 ]
 
-function version(): string {
+/** Options that end the run at once: yargs answers them. */
+const ANSWERED_BY_YARGS = new Set(['signum', 'help', 'h', 'version', 'v'])
+
+/**
+ * The fast reading of argv, or undefined when yargs must read it: any form the
+ * two might read differently (an option given twice, a group of short flags, a
+ * short option with its value attached, a value that looks like an option, an
+ * invalid choice, a positional argument) and anything that ends the run at once.
+ */
+export function parseCliFast(argv: string[]): CliOptions | CliExit | undefined {
+  if (argv.some((a) => /^-[^-]{2,}/.test(a) || a === '' || a === '-' || a === '--')) return undefined
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  const canonical = new Map<string, OptionSpec>()
+  for (const spec of OPTIONS) {
+    for (const name of [spec.name, ...spec.aliases]) {
+      canonical.set(name, spec)
+      if (name.length > 1) config[name] = { type: spec.type }
+      else config[spec.name] = { ...config[spec.name]!, short: name }
+    }
+  }
+  let tokens
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? 'unknown'
+    tokens = parseArgs({ args: argv, options: config, strict: true, allowPositionals: false, tokens: true }).tokens
   } catch {
-    return 'unknown'
+    return undefined
   }
+  const values: Record<string, unknown> = {}
+  for (const token of tokens) {
+    if (token.kind !== 'option') return undefined
+    const spec = canonical.get(token.name)
+    if (!spec || ANSWERED_BY_YARGS.has(spec.name) || spec.name in values) return undefined
+    if (spec.type === 'string' && (token.value === undefined || token.value === '' || (token.inlineValue && !token.rawName.startsWith('--')))) return undefined
+    if (spec.choices && !spec.choices.includes(token.value!)) return undefined
+    values[spec.name] = spec.type === 'boolean' ? true : token.value
+  }
+  for (const spec of OPTIONS) if (!(spec.name in values) && spec.default !== undefined) values[spec.name] = spec.default
+  return optionsFrom(values)
 }
 
-function build(argv: string[]) {
-  let y = yargs(argv)
-    .scriptName('vrrpd')
-    .usage('Usage: vrrpd [options]\n\nA VRRP daemon that reads keepalived.conf.')
-    // yargs re-wraps usage text and eats its indentation; the epilogue keeps its lines as written.
-    .epilogue(
-      'Commands:\n' +
-        '  vrrpd status [--pid FILE | --control-socket PATH] [--format json|text|prometheus]\n' +
-        '      the live state of a running vrrpd\n' +
-        '  vrrpd lab [--daemon vrrpd|keepalived]\n' +
-        '      the nginx failover demo in network namespaces',
-    )
-    .option('config', { alias: ['f', 'use-file'], type: 'string', default: DEFAULTS.configFile, describe: 'Configuration file', requiresArg: true })
-    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'Check the configuration and exit (0 ok, 4 fatal, 5 errors, 6 script security)' })
-    .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'Print the resolved configuration as JSON and exit' })
-    .option('config-id', { alias: 'i', type: 'string', describe: 'Config id for @ID lines (default: short host name)', requiresArg: true })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'Log line format' })
-    .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], describe: 'Log level (default info, debug with -D)' })
-    .option('log-detail', { alias: 'D', type: 'boolean', default: false, describe: 'Detailed logging' })
-    .option('log-console', { alias: 'l', type: 'boolean', default: false, describe: 'Log to the console (always on)' })
-    .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'Stay in the foreground (always on)' })
-    .option('vrrp', { alias: 'P', type: 'boolean', default: false, describe: 'Only run the VRRP subsystem (always on)' })
-    .option('no-syslog', { alias: 'G', type: 'boolean', default: false, describe: 'Do not log via syslog (vrrpd never does)' })
-    .option('pid', { alias: 'p', type: 'string', describe: 'Pid file', requiresArg: true })
-    .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (same as --pid: vrrpd is one process)', requiresArg: true })
-    .option('umask', { alias: 'u', type: 'string', describe: 'umask for file creation, in numeric form (default 022)', requiresArg: true })
-    .option('control-socket', { type: 'string', describe: 'Unix socket answering `vrrpd status` (default: the pid file with .sock)', requiresArg: true })
-    .option('signum', { type: 'string', describe: "Print the number of keepalived's signal NAME (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit", requiresArg: true })
-    .option('metrics-listen', { type: 'string', describe: 'Serve Prometheus metrics on http://[ADDR:]PORT/metrics (ADDR defaults to 127.0.0.1)', requiresArg: true })
-  for (const [name, short, takesValue] of UNSUPPORTED) {
-    y = y.option(name, { ...(short ? { alias: short } : {}), type: takesValue ? 'string' : 'boolean', hidden: true })
-  }
-  return y
-    .help('help')
-    .alias('help', 'h')
-    .version('version', 'Show version', `vrrpd ${version()}`)
-    .alias('version', 'v')
-    .strict()
-    .parserConfiguration({ 'boolean-negation': false })
-    .exitProcess(false)
-    .wrap(100)
+/** Reads argv: the fast way when it can, else with yargs (help, version, usage errors). */
+export async function parseCli(argv: string[]): Promise<CliOptions | CliExit> {
+  const fast = parseCliFast(argv)
+  if (fast) return fast
+  const { parseCliWithYargs } = await import('./cli-yargs.js')
+  return parseCliWithYargs(argv)
 }
 
-/** Parses argv (without node and script); pure apart from reading package.json for --version. */
-export function parseCli(argv: string[]): CliOptions | CliExit {
-  let output = ''
-  let failure: string | undefined
-  let parsed: Record<string, unknown> | undefined
-  try {
-    parsed = build(argv)
-      .fail((msg, err) => {
-        failure = msg || err?.message || 'invalid arguments'
-      })
-      .parseSync(argv, {}, (_err, _args, out) => {
-        output = out ?? ''
-      }) as Record<string, unknown>
-  } catch (e) {
-    failure = (e as Error).message
-  }
-  if (failure !== undefined) return { exit: 1, message: `vrrpd: ${failure}\nTry 'vrrpd --help'.` }
-  if (output !== '') return { exit: 0, message: output }
-  const a = parsed as Record<string, unknown>
-  if (typeof a.signum === 'string') {
-    // keepalived's --signum, which scripts and keepalived-exporter use to find the numbers.
-    const n = signumFor(a.signum)
-    return n === undefined ? { exit: 1, message: `Unknown sigfunc ${a.signum}` } : { exit: 0, message: `${n}` }
-  }
-  const positional = (a._ as unknown[]).map(String)
-  if (positional.length > 0) return { exit: 1, message: `vrrpd: unexpected argument '${positional[0]}'\nTry 'vrrpd --help'.` }
+/** The typed options from parsed values keyed by long option name (either parser's). */
+export function optionsFrom(a: Record<string, unknown>): CliOptions | CliExit {
   const warnings: string[] = []
-  for (const [name, , takesValue] of UNSUPPORTED) {
+  for (const { name, type, unsupported } of OPTIONS) {
     const v = a[name]
-    if (v !== undefined && (takesValue || v === true)) warnings.push(`option --${name} is not supported by vrrpd and is ignored`)
+    if (unsupported && v !== undefined && (type === 'string' || v === true)) warnings.push(`option --${name} is not supported by vrrpd and is ignored`)
   }
   const opts: CliOptions = {
     config: a.config as string,

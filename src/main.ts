@@ -37,7 +37,7 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
     return sub.exit
   }
   if (sub) return runSubCommand(sub, io)
-  const cli = parseCli(argv)
+  const cli = await parseCli(argv)
   if (!('config' in cli)) {
     ;(cli.exit === 0 ? io.stdout : io.stderr)(cli.message.endsWith('\n') ? cli.message : cli.message + '\n')
     return cli.exit

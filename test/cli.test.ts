@@ -3,35 +3,36 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseCli, type CliOptions } from '../src/cli.js'
+import { parseCli, parseCliFast, type CliOptions } from '../src/cli.js'
+import { parseCliWithYargs } from '../src/cli-yargs.js'
 import { main, type MainIo } from '../src/main.js'
 
-const opts = (argv: string[]): CliOptions => {
-  const r = parseCli(argv)
+const opts = async (argv: string[]): Promise<CliOptions> => {
+  const r = await parseCli(argv)
   if (!('config' in r)) throw new Error(`expected options, got exit ${r.exit}: ${r.message}`)
   return r
 }
 
 t.test('defaults', async (t) => {
-  t.same(opts([]), {
+  t.same((await opts([])), {
     config: '/etc/keepalived/keepalived.conf', configTest: false, dumpConf: false, logFormat: 'text',
     logDetail: false, logConsole: false, dontFork: false, warnings: [],
   })
 })
 
 t.test("keepalived's flags and aliases", async (t) => {
-  t.equal(opts(['-f', 'a.conf']).config, 'a.conf')
-  t.equal(opts(['--use-file', 'b.conf']).config, 'b.conf')
-  t.equal(opts(['--config=c.conf']).config, 'c.conf')
-  t.match(opts(['-t', '-d', '-i', 'lb1', '-D', '-l', '-n', '-P', '-G']), { configTest: true, dumpConf: true, configId: 'lb1', logDetail: true, logConsole: true, dontFork: true, warnings: [] })
-  t.match(opts(['--config-test', '--dump-conf', '--config-id', 'x']), { configTest: true, dumpConf: true, configId: 'x' })
-  t.equal(opts(['-p', '/run/a.pid']).pid, '/run/a.pid')
-  t.equal(opts(['-r', '/run/v.pid']).pid, '/run/v.pid', '--vrrp_pid is our one pid file')
-  t.match(opts(['--log-format', 'json', '--log-level', 'debug']), { logFormat: 'json', logLevel: 'debug' })
+  t.equal((await opts(['-f', 'a.conf'])).config, 'a.conf')
+  t.equal((await opts(['--use-file', 'b.conf'])).config, 'b.conf')
+  t.equal((await opts(['--config=c.conf'])).config, 'c.conf')
+  t.match((await opts(['-t', '-d', '-i', 'lb1', '-D', '-l', '-n', '-P', '-G'])), { configTest: true, dumpConf: true, configId: 'lb1', logDetail: true, logConsole: true, dontFork: true, warnings: [] })
+  t.match((await opts(['--config-test', '--dump-conf', '--config-id', 'x'])), { configTest: true, dumpConf: true, configId: 'x' })
+  t.equal((await opts(['-p', '/run/a.pid'])).pid, '/run/a.pid')
+  t.equal((await opts(['-r', '/run/v.pid'])).pid, '/run/v.pid', '--vrrp_pid is our one pid file')
+  t.match((await opts(['--log-format', 'json', '--log-level', 'debug'])), { logFormat: 'json', logLevel: 'debug' })
 })
 
 t.test('unsupported keepalived flags are accepted with a warning', async (t) => {
-  t.same(opts(['-C', '-S', '3', '--snmp', '--namespace', 'ns1']).warnings, [
+  t.same((await opts(['-C', '-S', '3', '--snmp', '--namespace', 'ns1'])).warnings, [
     'option --check is not supported by vrrpd and is ignored',
     'option --log-facility is not supported by vrrpd and is ignored',
     'option --snmp is not supported by vrrpd and is ignored',
@@ -40,12 +41,34 @@ t.test('unsupported keepalived flags are accepted with a warning', async (t) => 
 })
 
 t.test('help, version and usage errors come back as data', async (t) => {
-  const help = parseCli(['--help'])
+  const help = await parseCli(['--help'])
   t.match(help, { exit: 0, message: /--config-test/ })
-  t.match(parseCli(['-v']), { exit: 0, message: /^vrrpd \d+\.\d+\.\d+/ })
-  t.match(parseCli(['--frobnicate']), { exit: 1, message: /Unknown argument: frobnicate/ })
-  t.match(parseCli(['-f']), { exit: 1, message: /Not enough arguments/ })
-  t.match(parseCli(['--log-format', 'xml']), { exit: 1, message: /Invalid values/ })
+  t.match(await parseCli(['-v']), { exit: 0, message: /^vrrpd \d+\.\d+\.\d+/ })
+  t.match(await parseCli(['--frobnicate']), { exit: 1, message: /Unknown argument: frobnicate/ })
+  t.match(await parseCli(['-f']), { exit: 1, message: /Not enough arguments/ })
+  t.match(await parseCli(['--log-format', 'xml']), { exit: 1, message: /Invalid values/ })
+})
+
+t.test('the fast reader answers as yargs does, or leaves argv to yargs', async (t) => {
+  const plain: string[][] = [
+    [], ['-f', 'a.conf'], ['--use-file', 'b.conf'], ['--config=c.conf'], ['--use-file=d.conf', '-t'],
+    ['-t', '-d', '-i', 'lb1', '-D', '-l', '-n', '-P', '-G'], ['--config-test', '--dump-conf', '--config-id', 'x'],
+    ['-p', '/run/a.pid'], ['-r', '/run/v.pid'], ['--vrrp_pid', '/run/v.pid', '--dont-fork'], ['--log-format', 'json', '--log-level', 'debug'],
+    ['--log-format=json'], ['-u', '027'], ['--umask=0999'], ['--control-socket', '/run/x.sock'], ['--metrics-listen', '9165'],
+    ['--metrics-listen', 'nope'], ['-C', '-S', '3', '--snmp', '--namespace', 'ns1'], ['--no-syslog', '--vrrp'], ['--debug', 'x'],
+    ['-D', '--log-level', 'warn', '-f', '/etc/keepalived/keepalived.conf', '-p', '/run/k.pid', '--log-console'],
+  ]
+  for (const argv of plain) {
+    const fast = parseCliFast(argv)
+    t.ok(fast, `fast: ${argv.join(' ')}`)
+    t.same(fast, parseCliWithYargs(argv), argv.join(' '))
+  }
+  const forYargs: string[][] = [
+    ['--help'], ['-h'], ['-v'], ['--version'], ['--signum=RELOAD'], ['--signum', 'STOP'], ['--frobnicate'], ['-f'], ['-f', '-t'],
+    ['--log-format', 'xml'], ['--log-level=loud'], ['-tf', 'x'], ['-Dl'], ['-fa.conf'], ['-f', 'a', '-f', 'b'], ['-f', 'a', '--use-file', 'b'],
+    ['x'], ['--', 'x'], ['--config-test=true'], ['--no-config-test'], ['--configTest'], ['--pid='], ['-'],
+  ]
+  for (const argv of forYargs) t.equal(parseCliFast(argv), undefined, `to yargs: ${argv.join(' ')}`)
 })
 
 const fixtures = fileURLToPath(new URL('./fixtures/config', import.meta.url))
@@ -96,11 +119,10 @@ t.test('the real CLI, spawned: -t exit codes, no stack trace', async (t) => {
   t.notMatch(bad.stderr, /\n\s+at /, 'no stack trace')
 })
 
-t.test("--signum NAME answers as keepalived's (scripts and keepalived-exporter ask it for the numbers)", { skip: existsSync('/usr/sbin/keepalived') ? false : 'no keepalived here' }, (t) => {
+t.test("--signum NAME answers as keepalived's (scripts and keepalived-exporter ask it for the numbers)", { skip: existsSync('/usr/sbin/keepalived') ? false : 'no keepalived here' }, async (t) => {
   for (const name of ['STOP', 'RELOAD', 'DATA', 'STATS', 'STATS_CLEAR', 'JSON', 'TDUMP', 'NOPE']) {
     const k = spawnSync('/usr/sbin/keepalived', [`--signum=${name}`], { encoding: 'utf8' })
-    const ours = parseCli([`--signum=${name}`])
+    const ours = await parseCli([`--signum=${name}`])
     t.same(ours, { exit: k.status, message: (k.status === 0 ? k.stdout : k.stderr).trim() }, name)
   }
-  t.end()
 })

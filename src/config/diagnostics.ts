@@ -4,19 +4,55 @@
  */
 import { CONFIG_TEST_EXIT, type Diagnostic, type Severity, type SourceRef } from './model.js'
 
+/**
+ * Errors and warnings listed one by one; past this many, the rest are counted in
+ * one closing line. keepalived logs every one, but a 50,000-line ~SEQ of unknown
+ * keywords gave 50,000 lines that nobody reads and made `-t` GC-bound (issue 12).
+ * Fatal problems are always listed.
+ */
+export const MAX_LISTED_DIAGNOSTICS = 1000
+
 /** Collects diagnostics; `security` marks a script-security problem (exit code 6). */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = []
   security = false
+  #listed = 0
+  #unlisted: { count: number; errors: number } | undefined
 
-  add(severity: Severity, at: SourceRef, message: string): void {
-    this.items.push({ file: at.file, line: at.line, severity, message })
+  /** `always`: listed even past the cap (a reader limit says why the rest of the config is missing). */
+  add(severity: Severity, at: SourceRef, message: string, always = false): void {
+    if (severity === 'fatal' || always || this.#listed < MAX_LISTED_DIAGNOSTICS) {
+      if (severity !== 'fatal') this.#listed++
+      this.items.push({ file: at.file, line: at.line, severity, message })
+      return
+    }
+    // One closing item, read when listed: an error among the unlisted still makes it an error (exit 5).
+    if (!this.#unlisted) {
+      const u = { count: 0, errors: 0 }
+      this.#unlisted = u
+      this.items.push({
+        file: at.file,
+        line: 0,
+        get severity(): Severity {
+          return u.errors > 0 ? 'error' : 'warning'
+        },
+        get message(): string {
+          return `${u.count.toLocaleString('en-US')} more problems not listed (${u.errors.toLocaleString('en-US')} of them errors); only the first ${MAX_LISTED_DIAGNOSTICS} are`
+        },
+      })
+    }
+    this.#unlisted.count++
+    if (severity === 'error') this.#unlisted.errors++
   }
   fatal(at: SourceRef, message: string): void {
     this.add('fatal', at, message)
   }
   error(at: SourceRef, message: string): void {
     this.add('error', at, message)
+  }
+  /** An error that is always listed, past the cap too. */
+  errorAlways(at: SourceRef, message: string): void {
+    this.add('error', at, message, true)
   }
   warning(at: SourceRef, message: string): void {
     this.add('warning', at, message)

@@ -11,6 +11,8 @@ export interface InstanceContext {
   sink: DiagnosticSink
   globals: GlobalDefs
   interfaceExists: (name: string) => boolean
+  /** use_vmac needs an Ethernet interface; undefined: cannot tell (no check). */
+  interfaceIsEthernet?: (name: string) => boolean | undefined
   /** Weight of a defined vrrp_script / track_file, or undefined when not defined. */
   scriptWeight: (name: string) => { weight: number; reverse: boolean } | undefined
   fileWeight: (name: string) => { weight: number; reverse: boolean } | undefined
@@ -132,6 +134,14 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     sink.warning(d.at, `(${d.name}) strict mode: state MASTER needs priority 255; starting as BACKUP`)
     initialState = 'BACKUP'
   }
+  if (d.useVmac !== false && d.interface !== undefined && ctx.interfaceIsEthernet?.(d.interface) === false) {
+    // keepalived's vrrp_complete_instance: a config error, and the instance cannot run (here: no VMAC, so FAULT).
+    sink.error(d.interfaceAt ?? d.at, `(${d.name}): vmacs are only supported on Ethernet type interfaces`)
+  }
+  if (d.useVmac !== false && unicastPeers.length > 0 && !d.vmacXmitBase) {
+    // keepalived's vrrp_end_handler, a config error (-t exits 5): a unicast VMAC sends from the base interface.
+    sink.error(d.at, `(${d.name}) unicast with use_vmac requires vmac_xmit_base - setting`)
+  }
   if (d.unicastSrcIp !== undefined && unicastPeers.length === 0) {
     sink.warning(d.unicastSrcIp.at, `(${d.name}) unicast_src_ip without any unicast_peer: using multicast`)
     if (d.interface === undefined) unicastSrcIp = undefined
@@ -168,6 +178,7 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
     trackFiles: resolveTrackRefs(d.name, 'track file', d.trackFiles, ctx.fileWeight, sink),
     unicastPeers,
     useVmac: d.useVmac,
+    ...(d.useVmac !== false && (d.vmacXmitBase || unicastPeers.length > 0) ? { vmacXmitBase: true } : {}),
     garp: {
       ...g.garp,
       ...d.garp,

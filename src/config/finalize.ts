@@ -20,6 +20,7 @@ export interface FinalizeOptions {
   file: string
   sink: DiagnosticSink
   interfaceExists: (name: string) => boolean
+  interfaceIsEthernet?: (name: string) => boolean | undefined
   /** Injected so tests do not depend on the host's file permissions. */
   checkScript?: typeof checkScriptSecurity
   /** Whether a user exists; default: /etc/passwd. */
@@ -185,9 +186,11 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     sink,
     globals: p.globalDefs,
     interfaceExists: opts.interfaceExists,
+    ...(opts.interfaceIsEthernet ? { interfaceIsEthernet: opts.interfaceIsEthernet } : {}),
     scriptWeight: (n: string) => weightOf(p.scripts[n]),
     fileWeight: (n: string) => weightOf(p.trackFiles[n]),
   }
+  vmacNamesOnce(p, sink)
   const built = p.instances.map((d) => finalizeInstance(d, ctx)).filter((i): i is VrrpInstance => i !== undefined)
   const instances = uniqueVrids(built, sink)
   const groups = syncGroups(p, instances, sink)
@@ -212,5 +215,20 @@ export function finalize(p: ParsedConfig, opts: FinalizeOptions): Config {
     staticRoutes: p.staticRoutes,
     staticRules: p.staticRules,
     ignored: p.ignored,
+  }
+}
+
+/** keepalived's vrrp_vmac_handler: a VMAC name another instance already has is an error, and the default name is used. */
+function vmacNamesOnce(p: ParsedConfig, sink: DiagnosticSink): void {
+  const owners = new Map<string, string>()
+  for (const d of p.instances) {
+    if (!d.useVmac) continue
+    const owner = owners.get(d.useVmac)
+    if (owner === undefined) {
+      owners.set(d.useVmac, d.name)
+      continue
+    }
+    sink.error(d.useVmacAt ?? d.at, `(${d.name}) VRRP instance ${owner} is already using ${d.useVmac} - ignoring name`)
+    d.useVmac = ''
   }
 }

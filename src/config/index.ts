@@ -3,7 +3,7 @@
  * config and returns the typed model with every problem found, plus the `-t`
  * exit code. Used at start-up and again on SIGHUP.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Config, Diagnostic } from './model.js'
 import { DiagnosticSink, exitCodeFor, formatDiagnostic, sortDiagnostics } from './diagnostics.js'
@@ -23,6 +23,8 @@ export interface LoadOptions {
   configId?: string
   /** Whether an interface exists; default: /sys/class/net/NAME exists. */
   interfaceExists?: (name: string) => boolean
+  /** Whether an existing interface is Ethernet (use_vmac needs one); undefined: unknown. Default: /sys/class/net/NAME/type. */
+  interfaceIsEthernet?: (name: string) => boolean | undefined
   /** Script security check; default: the real file system check. */
   checkScript?: typeof checkScriptSecurity
   /** Whether a user exists (keepalived_script); default: /etc/passwd. */
@@ -52,6 +54,16 @@ export function hostInterfaceExists(name: string): boolean {
   return !name.includes('/') && existsSync(`/sys/class/net/${name}`)
 }
 
+/** Whether NAME is an Ethernet interface (ARPHRD_ETHER, type 1); undefined when it cannot be told. */
+export function hostInterfaceIsEthernet(name: string): boolean | undefined {
+  if (name.includes('/')) return undefined
+  try {
+    return readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '1'
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads, parses and checks `file`; never throws on a config mistake. */
 export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   const sink = new DiagnosticSink()
@@ -75,7 +87,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     return { config: { file, ...rest, instances: [], syncGroups: [] }, diagnostics: sink.items, exitCode: exitCodeFor(sink.items, sink.security), ...incomplete(reader) }
   }
   parseTopLevel(buildTree(reader.lines, sink), parsed, { sink, interfaceExists })
-  const config = finalize(parsed, { file, sink, interfaceExists, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}), ...(opts.userExists ? { userExists: opts.userExists } : {}) })
+  const interfaceIsEthernet = opts.interfaceIsEthernet ?? hostInterfaceIsEthernet
+  const config = finalize(parsed, { file, sink, interfaceExists, interfaceIsEthernet, ...(opts.checkScript ? { checkScript: opts.checkScript } : {}), ...(opts.userExists ? { userExists: opts.userExists } : {}) })
   return { config, diagnostics: sortDiagnostics(sink.items), exitCode: exitCodeFor(sink.items, sink.security), ...incomplete(reader) }
 }
 

@@ -38,7 +38,15 @@ export interface BuiltinContext {
 }
 
 /** A limit was hit: the reader turns it into a FILE:LINE error. */
-export class LimitError extends Error {}
+/** A limit of the reader hit; caught per line, so it skips the stack trace (thousands of lines may hit one). */
+export class LimitError extends Error {
+  constructor(message: string) {
+    const depth = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    super(message)
+    Error.stackTraceLimit = depth
+  }
+}
 
 export interface Expansion {
   text: string

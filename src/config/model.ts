@@ -212,6 +212,8 @@ export interface VrrpInstance {
   mcastSrcIp?: string
   /** use_vmac [NAME]: false, or the VMAC interface name ('' = keepalived's default name). */
   useVmac: false | string
+  /** vmac_xmit_base: adverts leave from the base interface, the VIPs still live on the VMAC. */
+  vmacXmitBase?: boolean
   garp: GarpSettings
   notify: NotifyScripts
   /** Users given on notify lines (`notify_master /path/script root`). */

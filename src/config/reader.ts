@@ -102,9 +102,18 @@ export class ConfigReader {
   }
 
   /** A limit cut the reading short: an error, and the config is not whole. */
+  /**
+   * A limit hit: listed even past the diagnostics cap the first time (it says why
+   * the rest of the config is missing), counted like any error after that (a
+   * per-line limit may be hit on thousands of lines).
+   */
   private limit(at: SourceRef, message: string): void {
+    if (this.incomplete.includes(message)) {
+      this.sink.error(at, message)
+      return
+    }
     this.incomplete.push(message)
-    this.sink.error(at, message)
+    this.sink.errorAlways(at, message)
   }
 
   /** Reads `file` and all it includes; a missing or unreadable main file is fatal. */

@@ -40,18 +40,24 @@ export function buildTree(lines: readonly SourceLine[], sink: DiagnosticSink): N
   // Braces past the depth limit are counted, not built: a file of `{` stays cheap.
   let tooDeep = 0
   let tokens = 0
+  // One statement's words; flush() is made once, not per line (50,000-line configs).
+  let pending: Token[] = []
+  let lineText = ''
+  const flush = (): Node | undefined => {
+    if (pending.length === 0) return undefined
+    const head = pending[0] as Token
+    const args = pending.slice(1)
+    const lastArg = args[args.length - 1]
+    const rawArgs = lastArg ? lineText.slice((args[0] as Token).start, lastArg.end) : ''
+    const text = pending.length === 1 ? head.text : pending.map((t) => t.text).join(' ')
+    const node: Node = { keyword: head.text, args, at: head.at, text, rawArgs }
+    top().nodes.push(node)
+    pending = []
+    return node
+  }
   for (const line of lines) {
-    let pending: Token[] = []
-    const flush = (): Node | undefined => {
-      if (pending.length === 0) return undefined
-      const [head, ...args] = pending as [Token, ...Token[]]
-      const lastArg = args[args.length - 1]
-      const rawArgs = lastArg ? line.text.slice((args[0] as Token).start, lastArg.end) : ''
-      const node: Node = { keyword: head.text, args, at: head.at, text: pending.map((t) => t.text).join(' '), rawArgs }
-      top().nodes.push(node)
-      pending = []
-      return node
-    }
+    pending = []
+    lineText = line.text
     const words = tokenizeLine(line.text, line.at)
     tokens += words.length
     if (tokens > READER_LIMITS.maxTokens) {

@@ -18,6 +18,15 @@ export const MISMATCH_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(['v
 export const MAX_MISMATCH_SOURCES = 64
 
 /**
+ * A remembered source may make room for a new one once it has been quiet this
+ * long. Before that a full table takes no new source: a flood of spoofed
+ * mismatching adverts used to replace one entry per packet, and that churn of
+ * short-lived maps was what V8 promoted to its old generation (issue 12: RSS
+ * +40 MB over 1M packets). The reports go on (the daemon's flood gate bounds them).
+ */
+export const MISMATCH_FORGET_MS = 60_000
+
+/**
  * Record a mismatch from `source`; emits the error log only when this
  * source+reason is new or its detail changed. Returns whether it logged.
  */
@@ -25,8 +34,14 @@ export function reportMismatch(ctx: StepContext, inst: InstanceState, source: st
   let bySource = inst.mismatches.get(source)
   if (!bySource) {
     if (inst.mismatches.size >= MAX_MISMATCH_SOURCES) {
-      const oldest = inst.mismatches.keys().next().value
-      if (oldest !== undefined) inst.mismatches.delete(oldest)
+      const oldest = inst.mismatches.entries().next().value
+      if (oldest && !quietSince(oldest[1], ctx.now - MISMATCH_FORGET_MS)) {
+        // Full of recent sources: report this one without remembering it.
+        inst.stats.configMismatch = (inst.stats.configMismatch ?? 0) + 1
+        log(ctx, 'error', `CONFIG MISMATCH: advert from ${source} has ${detail} - split brain likely`, inst.name)
+        return true
+      }
+      if (oldest) inst.mismatches.delete(oldest[0])
     }
     bySource = new Map()
     inst.mismatches.set(source, bySource)
@@ -40,6 +55,12 @@ export function reportMismatch(ctx: StepContext, inst: InstanceState, source: st
   bySource.set(reason, { detail, firstAt: ctx.now, lastAt: ctx.now, count: 1 })
   inst.stats.configMismatch = (inst.stats.configMismatch ?? 0) + 1
   log(ctx, 'error', `CONFIG MISMATCH: advert from ${source} has ${detail} - split brain likely`, inst.name)
+  return true
+}
+
+/** Whether every note of a source was last seen before `since`. */
+function quietSince(notes: ReadonlyMap<DropReason, { lastAt: number }>, since: number): boolean {
+  for (const note of notes.values()) if (note.lastAt >= since) return false
   return true
 }
 

@@ -40,16 +40,17 @@ import { splitCommandLine } from '../config/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
-import { coreLineKind, dropKind } from './flood-kinds.js'
+import { coreLineKind, DropKindCache } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
 import type { DumpInput } from './keepalived-data.js'
 import { StatsBaseline } from './stats-baseline.js'
-import { receivePacket } from './receive.js'
+import { instancesByVrid, receivePacket, type ReceiveContext } from './receive.js'
 import { keepalivedDropLine } from './keepalived-drop-lines.js'
 import { VipWorker } from './vip-worker.js'
 import { RouteWorker } from './route-worker.js'
 import { StaticEntries } from './static-entries.js'
 import type { RouteManager } from '../io/netlink-routes.js'
+import type { LoopDelay } from '../io/timer-lateness.js'
 import type { VipFilter } from '../io/nftables.js'
 import { dropsVipTraffic } from '../core/transition.js'
 import { scriptSecurityOf, Trackers } from './trackers.js'
@@ -57,6 +58,8 @@ import { membershipDiffers, transportSpecs } from './transport-specs.js'
 import { InstanceTimers } from './instance-timers.js'
 import { AdvertPayloads } from './advert-payloads.js'
 import { memoPrimaryAddressOf, primaryAddressOf, referencedInterfaces, transportKey, vipAddresses } from './topology.js'
+import { vmacSpecs, withVmacs, type VmacSpec } from './vmac-plan.js'
+import type { VmacPort } from './vmac-manager.js'
 
 export interface DaemonPorts {
   clock: Clock
@@ -69,6 +72,8 @@ export interface DaemonPorts {
   vipFilter?: VipFilter
   /** virtual_routes over rtnetlink (src/io/netlink-routes.ts). */
   routes?: RouteManager
+  /** use_vmac's macvlans (src/daemon/vmac-manager.ts). */
+  vmacs?: VmacPort
   notify: NotifyRunner
   createScriptTracker(security: ScriptSecurity): ScriptTracker
   createFileTracker(): FileTracker
@@ -77,6 +82,8 @@ export interface DaemonPorts {
   notifyFifo?: (kind: 'INSTANCE' | 'GROUP', name: string, state: FifoState, priority: number) => void
   /** Told of every state change after it happened (systemd's STATUS= line). */
   stateChanged?: (instance: string, from: string, to: string) => void
+  /** How late the daemon's timers fired since start, for `vrrpd status` and the metrics. */
+  loopDelay?: () => LoopDelay
 }
 
 /** How long to let priority-0 adverts leave before a transport is closed. */
@@ -94,8 +101,13 @@ export class Daemon {
   #retired = new Map<string, VrrpInstance>()
   #router: RouterState | undefined
   #byName = new Map<string, VrrpInstance>()
-  #byKey = new Map<string, VrrpInstance>()
+  /** Instances by interface, then [IPv4, IPv6] by VRID: the receive path looks one up per packet. */
+  #byKey = new Map<string, [(VrrpInstance | undefined)[], (VrrpInstance | undefined)[]]>()
   #vips = new Set<string>()
+  /** use_vmac: each instance's macvlan; the config above already speaks on them (vmac-plan.ts). */
+  #vmacSpecs: VmacSpec[] = []
+  /** IPv4 VMAC -> its base interface: a VMAC has no IPv4 address, adverts use the base's (as keepalived). */
+  #vmacBase = new Map<string, string>()
   readonly #timers: InstanceTimers
   readonly #payloads = new AdvertPayloads()
   readonly #transports = new Map<string, AdvertTransport>()
@@ -137,8 +149,8 @@ export class Daemon {
     private readonly ports: DaemonPorts,
     private readonly log: Logger,
   ) {
-    this.#config = config
-    this.#index(config)
+    this.#config = this.#adopt(config)
+    this.#index(this.#config)
     this.#timers = new InstanceTimers(ports.clock, (instance) => this.dispatch({ type: 'timerFired', instance }))
     this.#trackers = new Trackers(ports, log, (event) => this.dispatch(event))
     this.#vipWork = new VipWorker({
@@ -192,7 +204,13 @@ export class Daemon {
 
   /** The live view for `vrrpd status` and keepalived's dump files. */
   status(): StatusView {
-    const daemon = { name: 'vrrpd', pid: process.pid, startedAt: this.#startedAtIso, config: this.#config.file } as const
+    const daemon = {
+      name: 'vrrpd',
+      pid: process.pid,
+      startedAt: this.#startedAtIso,
+      config: this.#config.file,
+      ...(this.ports.loopDelay ? { eventLoopDelay: this.ports.loopDelay() } : {}),
+    } as const
     if (!this.#router) return { daemon, instances: [], syncGroups: [], unattributedDrops: this.drops.unattributed() }
     const view = describeRouter(this.#router)
     return {
@@ -205,7 +223,7 @@ export class Daemon {
 
   /** What keepalived's dump files are made of (status-files.ts). */
   dumpInput(): DumpInput {
-    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now() }
+    return { view: this.status(), config: this.#config, interfaces: new Map(this.#ifaces), lastTransition: new Map(this.#lastTransition), now: Date.now(), vmacs: this.#vmacSpecs }
   }
 
   /** keepalived's SIGSTATS_CLEAR, after the stats file is written: every instance's counters start again from 0. */
@@ -214,12 +232,13 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    await this.#refreshInterfaces(referencedInterfaces(this.#config))
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(this.#config))
     await this.#removeLeftoverVips(this.#config.instances)
     await this.#static.start(this.#config)
     this.#openTransports()
     this.#router = createRouter(this.#config, this.#topology())
-    this.#watch(referencedInterfaces(this.#config))
+    this.#watch(this.#interfaces(this.#config))
     this.#trackers.start(this.#config)
     this.dispatch({ type: 'startup' })
   }
@@ -242,16 +261,25 @@ export class Daemon {
     this.ports.garp.close()
     this.ports.na?.close()
     this.ports.routes?.close()
+    // keepalived removes its VMACs at stop; the VIPs on them went above.
+    await this.ports.vmacs?.tearDown(this.#vmacSpecs, true)
+    this.ports.vmacs?.close()
   }
 
   /** SIGHUP: apply a new config; unchanged instances keep their state and VIPs. */
   async reload(config: Config): Promise<void> {
     const old = this.#config
+    const oldVmacs = this.#vmacSpecs
     for (const inst of old.instances) this.#retired.set(inst.name, inst)
+    config = this.#adopt(config)
     this.#config = config
     this.#index(config)
     this.#payloads.clear()
-    await this.#refreshInterfaces(referencedInterfaces(config))
+    // VMACs no longer configured go first: a renamed one's MAC must be free on its base (the kernel refuses two).
+    const kept = new Set(this.#vmacSpecs.map((s) => s.name))
+    await this.ports.vmacs?.tearDown(oldVmacs.filter((s) => !kept.has(s.name)), false)
+    await this.ports.vmacs?.setUp(this.#vmacSpecs)
+    await this.#refreshInterfaces(this.#interfaces(config))
     this.#openTransports()
     if (!this.#router) throw new Error('reload before start')
     const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
@@ -259,7 +287,7 @@ export class Daemon {
     this.#execute(actions)
     this.#refreshFilter(config)
     this.#reconcileRoutes(old, config)
-    this.#watch(referencedInterfaces(config))
+    this.#watch(this.#interfaces(config))
     this.ports.notify.setScriptUser(scriptSecurityOf(config).scriptUser)
     await this.#trackers.reload(config)
     await this.#vipWork.settle()
@@ -437,7 +465,7 @@ export class Daemon {
     const inst = this.#instance(action.instance)
     if (!inst) return
     const transport = this.#transports.get(transportKey(inst.interface, inst.family))
-    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? memoPrimaryAddressOf(this.#ifaces.get(inst.interface), inst.family, this.#vips)
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? memoPrimaryAddressOf(this.#addressView(inst.interface, inst.family), inst.family, this.#vips)
     if (!transport || !source) {
       this.log.debug({ instance: inst.name }, `cannot send advert on ${inst.interface}: no ${transport ? 'source address' : 'socket'}`)
       return
@@ -479,25 +507,42 @@ export class Daemon {
 
   /** A packet from a transport: an event for the core, or a counted (and rate-limited, logged) drop. */
   #onPacket = (packet: Parameters<Parameters<AdvertTransport['onPacket']>[0]>[0]): void => {
-    const outcome = receivePacket(packet, {
-      instanceFor: (iface, family, vrid) => this.#byKey.get(`${transportKey(iface, family)}/${vrid}`),
-      isOwnAddress: (iface, address) => this.#ifaces.get(iface)?.addresses.some((a) => a.address === address) ?? false,
-      multicastGroup: (family) => (family === 4 ? this.#config.globalDefs.mcastGroup4 : this.#config.globalDefs.mcastGroup6),
-      checkUnicastSrc: this.#config.globalDefs.checkUnicastSrc,
-    })
+    const outcome = receivePacket(packet, this.#receiveContext)
     if (outcome.ok) return this.dispatch(outcome.event)
     if (outcome.reason === 'ownAdvert') return
     this.drops.count(outcome.reason, outcome.instance)
-    if (!this.#admit(dropKind(outcome, packet), packet.source)) return
+    if (!this.#admit(this.#dropKinds.kindOf(outcome, packet), packet.source)) return
     const line = keepalivedDropLine(outcome.reason, packet, outcome.instance ? this.#instance(outcome.instance) : undefined)
     if (line) this.log.info(line)
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
     this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`)
   }
 
+  /**
+   * What the receive path asks of the daemon, made once: a flood of spoofed
+   * adverts must not cost closures and key strings per packet (issue 12: the
+   * garbage grew V8's heap by 40 MB over 1M packets).
+   */
+  readonly #receiveContext: ReceiveContext = ((daemon: Daemon): ReceiveContext => ({
+    instanceFor: (iface, family, vrid) => daemon.#byKey.get(iface)?.[family === 4 ? 0 : 1][vrid],
+    isOwnAddress: (iface, address) => {
+      // A VMAC interface's addresses are its base interface's (use_vmac).
+      const addresses = (daemon.#addressView(iface, 4) ?? daemon.#ifaces.get(iface))?.addresses
+      if (!addresses) return false
+      for (const a of addresses) if (a.address === address) return true
+      return false
+    },
+    multicastGroup: (family) => (family === 4 ? daemon.#config.globalDefs.mcastGroup4 : daemon.#config.globalDefs.mcastGroup6),
+    get checkUnicastSrc() {
+      return daemon.#config.globalDefs.checkUnicastSrc
+    },
+  }))(this)
+  readonly #dropKinds = new DropKindCache()
+
   #index(config: Config): void {
     this.#byName = new Map(config.instances.map((i) => [i.name, i]))
-    this.#byKey = new Map(config.instances.map((i) => [`${transportKey(i.interface, i.family)}/${i.virtualRouterId}`, i]))
+    this.#byKey = instancesByVrid(config.instances)
+    this.#dropKinds.clear()
     this.#vips = vipAddresses(config)
   }
 
@@ -519,9 +564,27 @@ export class Daemon {
    * then waits in FAULT instead of becoming a master nobody can hear.
    */
   #usableAddress(name: string, family: 4 | 6): string | undefined {
-    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#ifaces.get(name), family, this.#vips) : undefined
+    const address = this.#transports.has(transportKey(name, family)) ? primaryAddressOf(this.#addressView(name, family), family, this.#vips) : undefined
     this.#reported.set(transportKey(name, family), address)
     return address
+  }
+
+  /** Records the config's VMACs and returns the config as it runs on them. */
+  #adopt(config: Config): Config {
+    this.#vmacSpecs = vmacSpecs(config, this.#vmacSpecs)
+    this.#vmacBase = new Map(this.#vmacSpecs.filter((s) => s.family === 4).map((s) => [s.name, s.base]))
+    return withVmacs(config, this.#vmacSpecs)
+  }
+
+  /** The interfaces to read and watch: the config's, and the base of each VMAC (its addresses are the VMAC's source). */
+  #interfaces(config: Config): string[] {
+    return [...new Set([...referencedInterfaces(config), ...this.#vmacSpecs.map((s) => s.base)])]
+  }
+
+  /** Whose addresses `name` speaks from: an IPv4 VMAC's base, else itself. */
+  #addressView(name: string, family: 4 | 6): InterfaceInfo | undefined {
+    const base = family === 4 ? this.#vmacBase.get(name) : undefined
+    return this.#ifaces.get(base ?? name)
   }
 
   async #refreshInterfaces(names: string[]): Promise<void> {
@@ -578,6 +641,7 @@ export class Daemon {
   }
 
   #onLink(name: string, info: InterfaceInfo | undefined): void {
+    this.#keepVmacs(name, info)
     const before = this.#ifaces.get(name)
     const wasUp = before?.up ?? false
     this.#ifaces.set(name, info)
@@ -589,13 +653,32 @@ export class Daemon {
       this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`)
       this.dispatch({ type: 'interfaceChanged', interface: name, up: isUp })
     }
-    for (const family of [4, 6] as const) {
-      const key = transportKey(name, family)
-      const reported = this.#reported.get(key)
-      const after = this.#usableAddress(name, family)
-      if (reported !== after) this.dispatch({ type: 'addressChanged', interface: name, family, address: after })
+    // An IPv4 VMAC speaks from its base's address: a change there is the VMAC's too.
+    const speakers = [name, ...[...this.#vmacBase].filter(([, base]) => base === name).map(([vmac]) => vmac)]
+    for (const speaker of speakers) {
+      for (const family of [4, 6] as const) {
+        const key = transportKey(speaker, family)
+        const reported = this.#reported.get(key)
+        const after = this.#usableAddress(speaker, family)
+        if (reported !== after) this.dispatch({ type: 'addressChanged', interface: speaker, family, address: after })
+      }
     }
     if (before && info && isUp) this.#restoreVips(name, before, info)
+  }
+
+  /**
+   * A VMAC of ours deleted behind our back, or its base deleted and created
+   * again: make it anew, as keepalived does (recreate_vmac_thread). Its
+   * appearance then comes back here as a link event like any other.
+   */
+  #keepVmacs(name: string, info: InterfaceInfo | undefined): void {
+    const vmacs = this.ports.vmacs
+    if (!vmacs) return
+    const gone = !info && this.#ifaces.get(name) !== undefined
+    const lost = this.#vmacSpecs.filter((s) => (s.name === name && gone) || (s.base === name && info && !this.#ifaces.get(name)))
+    if (lost.length === 0) return
+    for (const s of lost) this.log.child({ instance: s.instance }).info(`(${s.instance}) ${s.name === name ? `VMAC ${s.name} was deleted` : `${name}, the base of VMAC ${s.name}, is back`}: making it again`)
+    void vmacs.setUp(lost)
   }
 
   /**

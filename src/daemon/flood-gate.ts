@@ -9,8 +9,8 @@
  *
  * Memory is bounded whatever the sources: at most `maxKinds` kinds are tracked
  * per window (the rest share one overflow kind), and distinct sources are
- * counted exactly up to a small number, then estimated in a fixed-size bitmap
- * (linear counting), never kept in a map that grows with the flood.
+ * counted exactly (by 30-bit hash) up to a small number, then estimated in a
+ * fixed-size bitmap (linear counting), never kept in a map that grows with the flood.
  * The line budget is bounded too: at most `firstLines` immediate lines and
  * `summaryLines` (+1 for the rest) summaries per window, across all kinds: by
  * default 10 + 5 per 10 s, 90 a minute at most.
@@ -41,21 +41,26 @@ const EXACT_SOURCES = 256
 /** Bits of the linear-counting bitmap: 8 KiB, good to a few hundred thousand sources. */
 const BITMAP_BITS = 1 << 16
 
-/** Counts distinct strings in bounded memory. */
+/**
+ * Counts distinct strings in bounded memory. The exact set holds 30-bit hashes
+ * (small integers, no allocation), not the strings: keeping 256 source strings
+ * per kind for a 10 s window made V8 promote them under a flood.
+ */
 export class SourceCounter {
-  #exact: Set<string> | undefined = new Set()
+  #exact: Set<number> | undefined = new Set()
   #bits: Uint8Array | undefined
 
   add(source: string): void {
+    const h = fnv1a(source)
     if (this.#exact) {
-      this.#exact.add(source)
+      this.#exact.add(h & 0x3fffffff)
       if (this.#exact.size <= EXACT_SOURCES) return
       this.#bits = new Uint8Array(BITMAP_BITS / 8)
-      for (const s of this.#exact) this.#set(s)
+      for (const x of this.#exact) this.#setBit(x)
       this.#exact = undefined
       return
     }
-    this.#set(source)
+    this.#setBit(h & 0x3fffffff)
   }
 
   /** The number of distinct sources seen, exact or estimated. */
@@ -67,13 +72,17 @@ export class SourceCounter {
     return { n: Math.round(n), estimated: true }
   }
 
-  #set(source: string): void {
-    // FNV-1a: cheap and spreads dotted quads well enough for an estimate.
-    let h = 0x811c9dc5
-    for (let i = 0; i < source.length; i++) h = Math.imul(h ^ source.charCodeAt(i), 0x01000193)
-    const bit = (h >>> 0) % BITMAP_BITS
+  #setBit(hash: number): void {
+    const bit = hash % BITMAP_BITS
     this.#bits![bit >> 3]! |= 1 << (bit & 7)
   }
+}
+
+/** FNV-1a: cheap, and spreads dotted quads well enough for counting and an estimate. */
+function fnv1a(source: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < source.length; i++) h = Math.imul(h ^ source.charCodeAt(i), 0x01000193)
+  return h >>> 0
 }
 
 interface Tally {

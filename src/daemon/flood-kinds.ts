@@ -21,6 +21,31 @@ export function dropKind(outcome: Extract<ReceiveOutcome, { ok: false }>, packet
   return { key: `${outcome.reason}:${iface}`, what: `packets on ${iface}`, why: outcome.reason }
 }
 
+/**
+ * dropKind, made once per reason and place: under a flood every dropped packet
+ * asks for its kind, and building the key strings each time was most of the
+ * garbage of the receive path. Bounded by reasons x (instances + interfaces x
+ * 256 VRIDs); cleared on reload.
+ */
+export class DropKindCache {
+  /** reason -> instance name or interface -> kinds by VRID + 1 (0: not by VRID). */
+  #kinds = new Map<string, Map<string, FloodKind[]>>()
+
+  kindOf(outcome: Extract<ReceiveOutcome, { ok: false }>, packet: Pick<ReceivedPacket, 'interface' | 'payload'>): FloodKind {
+    const where = outcome.instance ?? packet.interface
+    const slot = outcome.instance === undefined && outcome.reason === 'vrid' && packet.payload.length > 1 ? packet.payload[1]! + 1 : 0
+    let byWhere = this.#kinds.get(outcome.reason)
+    if (!byWhere) this.#kinds.set(outcome.reason, (byWhere = new Map()))
+    let kinds = byWhere.get(where)
+    if (!kinds) byWhere.set(where, (kinds = []))
+    return (kinds[slot] ??= dropKind(outcome, packet))
+  }
+
+  clear(): void {
+    this.#kinds.clear()
+  }
+}
+
 const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g
 const IPV6 = /\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b/gi
 

@@ -6,6 +6,7 @@
  * people's scripts parse it by those. vrrpd's own, richer view is
  * `vrrpd status` (JSON, text, Prometheus).
  */
+import type { VmacSpec } from './vmac-plan.js'
 import { readFileSync, realpathSync } from 'node:fs'
 import { splitCommandLine } from '../config/index.js'
 import type { Config, VipEntry, VrrpInstance } from '../config/model.js'
@@ -24,6 +25,8 @@ export interface DumpInput {
   lastTransition: ReadonlyMap<string, number>
   /** Wall-clock ms now. */
   now: number
+  /** use_vmac instances' macvlans (the config above already runs on them). */
+  vmacs?: ReadonlyArray<VmacSpec>
 }
 
 /** keepalived.data. */
@@ -132,8 +135,14 @@ function instanceLines(v: InstanceView, cfg: VrrpInstance, input: DumpInput): st
     `   Last transition = ${epoch(since)} (${ctimeUs(since)})`,
     `   Read timeout = ${epoch(readTimeout)} (${ctimeUs(readTimeout)})`,
     `   Master down timer = ${3 * masterAdverUs + skewUs} usecs`,
-    `   Interface = ${cfg.interface}`,
   )
+  const vmac = input.vmacs?.find((s) => s.instance === cfg.name)
+  if (vmac) {
+    // keepalived's VMAC lines (vrrp_data.c): its instance's interface is the VMAC, even with xmit_base.
+    const xmit = vmac.xmitBase
+    out.push(`   Use VMAC, i/f name ${vmac.name}, is_up = ${input.interfaces.get(vmac.name) ? 'true' : 'false'}, xmit_base = ${xmit}`)
+    out.push(`   Interface = ${vmac.name}, vmac on ${vmac.base}${xmit ? ', xmit base i/f' : ''}`)
+  } else out.push(`   Interface = ${cfg.interface}`)
   if (cfg.dontTrackPrimary) out.push('   VRRP interface tracking disabled')
   if (cfg.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses')
   if (cfg.strictMode) out.push('   Enforcing strict VRRP compliance')
@@ -168,8 +177,10 @@ function instanceLines(v: InstanceView, cfg: VrrpInstance, input: DumpInput): st
     if (cfg.authentication.type === 'PASS') out.push(`   Password = ${cfg.authentication.password}`)
   } else if (v.version === 2) out.push('   Authentication type = none')
   const vipSet = v.state === 'MASTER'
-  if (cfg.virtualIpAddresses.length) out.push(`   Virtual IP (${cfg.virtualIpAddresses.length}):`, ...cfg.virtualIpAddresses.map((a) => `     ${formatVip(a)}${vipSet ? ' set' : ''}`))
-  if (cfg.virtualIpAddressesExcluded.length) out.push('   Virtual IP Excluded :', ...cfg.virtualIpAddressesExcluded.map((a) => `     ${formatVip(a)}${vipSet ? ' set' : ''}`))
+  // keepalived names a VIP on a VMAC `dev vrrp.51@eth0`.
+  const onVmac = (a: VipEntry): VipEntry => (vmac && a.dev === vmac.name ? { ...a, dev: `${a.dev}@${vmac.base}` } : a)
+  if (cfg.virtualIpAddresses.length) out.push(`   Virtual IP (${cfg.virtualIpAddresses.length}):`, ...cfg.virtualIpAddresses.map((a) => `     ${formatVip(onVmac(a))}${vipSet ? ' set' : ''}`))
+  if (cfg.virtualIpAddressesExcluded.length) out.push('   Virtual IP Excluded :', ...cfg.virtualIpAddressesExcluded.map((a) => `     ${formatVip(onVmac(a))}${vipSet ? ' set' : ''}`))
   if (unicast) {
     out.push(`   Check unicast src : ${input.config.globalDefs.checkUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :')
     out.push(...cfg.unicastPeers.map((p) => `     ${p.address} min_ttl ${p.minTtl ?? 0} max_ttl ${p.maxTtl ?? 255}`))

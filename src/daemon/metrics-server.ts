@@ -6,9 +6,8 @@
  * same config file still works under keepalived.
  */
 import { createServer, type Server } from 'node:http'
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { StatusView } from './status-files.js'
-import { renderKeepalivedExporter, renderLoopDelay, renderPrometheus, type LoopDelay } from './metrics.js'
+import { renderKeepalivedExporter, renderPrometheus } from './metrics.js'
 import type { ListenAddress } from '../cli.js'
 
 export interface MetricsServer {
@@ -16,19 +15,8 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
-/** Event-loop delay, measured from start; resolution 10 ms is plenty next to advert intervals. */
-export function startLoopDelayMonitor(): { read(): LoopDelay; stop(): void } {
-  const h: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
-  h.enable()
-  const ms = (ns: number) => (Number.isFinite(ns) ? ns / 1e6 : 0)
-  return {
-    read: () => ({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }),
-    stop: () => h.disable(),
-  }
-}
-
 /** Listens on `at`; rejects when the address cannot be bound (the daemon reports it and runs on). */
-export async function startMetricsServer(at: ListenAddress, status: () => StatusView, loopDelay: () => LoopDelay): Promise<MetricsServer> {
+export async function startMetricsServer(at: ListenAddress, status: () => StatusView): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -42,7 +30,7 @@ export async function startMetricsServer(at: ListenAddress, status: () => Status
     let body: string
     try {
       const view = status()
-      body = renderPrometheus(view) + renderKeepalivedExporter(view) + renderLoopDelay(loopDelay())
+      body = renderPrometheus(view) + renderKeepalivedExporter(view)
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(err as Error).message}\n`)
       return

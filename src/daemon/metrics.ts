@@ -6,6 +6,7 @@
  */
 import type { StatusView } from './status-files.js'
 import { DROP_REASONS } from '../protocol/types.js'
+import type { LoopDelay } from '../io/timer-lateness.js'
 
 const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const
 
@@ -43,7 +44,8 @@ export function renderPrometheus(view: StatusView): string {
     ...view.instances.flatMap((i) => DROP_REASONS.filter((r) => (i.stats.dropped[r] ?? 0) > 0).map((r): [Record<string, string | number>, number] => [{ ...id(i), reason: r }, i.stats.dropped[r]!])),
     ...DROP_REASONS.filter((r) => (view.unattributedDrops[r] ?? 0) > 0).map((r): [Record<string, string | number>, number] => [{ instance: '', interface: '', vrid: '', reason: r }, view.unattributedDrops[r]!]),
   ])
-  return `${out.join('\n')}\n`
+  const delay = view.daemon.eventLoopDelay
+  return `${out.join('\n')}\n${delay ? renderLoopDelay(delay) : ''}`
 }
 
 /** keepalived's state numbers (vrrp.h VRRP_STATE_*), which keepalived-exporter reports. */
@@ -99,17 +101,10 @@ export function renderKeepalivedExporter(view: StatusView): string {
   return `${out.join('\n')}\n`
 }
 
-/** Event-loop delay percentiles in ms, from perf_hooks.monitorEventLoopDelay. */
-export interface LoopDelay {
-  p50: number
-  p99: number
-  max: number
-}
-
-/** vrrpd's event-loop delay: how late timers (and so adverts) can run. */
-export function renderLoopDelay(delay: LoopDelay): string {
+/** vrrpd's event-loop delay: how late its timers (and so adverts) fired, since start (src/io/timer-lateness.ts). */
+export function renderLoopDelay(delay: Pick<LoopDelay, 'p50' | 'p99' | 'max'>): string {
   return [
-    '# HELP vrrpd_event_loop_delay_seconds Event-loop delay since start: how late a timer (an advert) can fire.',
+    '# HELP vrrpd_event_loop_delay_seconds Event-loop delay since start: how late the daemon\'s timers (adverts, master-down) fired.',
     '# TYPE vrrpd_event_loop_delay_seconds gauge',
     `vrrpd_event_loop_delay_seconds{quantile="0.5"} ${delay.p50 / 1000}`,
     `vrrpd_event_loop_delay_seconds{quantile="0.99"} ${delay.p99 / 1000}`,

@@ -32,10 +32,27 @@ export type ReceiveOutcome =
 /** Byte offset of the VRID in both VRRPv2 and VRRPv3 messages (RFC 9568 5.2.3). */
 const VRID_OFFSET = 1
 
+/** Whether `address` is a multicast address; read in place (called per packet). */
 function isMulticast(address: string, family: 4 | 6): boolean {
-  if (family === 6) return address.toLowerCase().startsWith('ff')
-  const first = Number(address.split('.')[0])
+  if (family === 6) return (address.charCodeAt(0) | 0x20) === 0x66 && (address.charCodeAt(1) | 0x20) === 0x66 // "ff"
+  let first = 0
+  for (let i = 0; i < address.length && i < 3; i++) {
+    const c = address.charCodeAt(i)
+    if (c === 0x2e) break // '.'
+    first = first * 10 + c - 0x30
+  }
   return first >= 224 && first <= 239
+}
+
+/** The receive path's lookup table: instances by interface, then [IPv4, IPv6] by VRID. */
+export function instancesByVrid(instances: readonly VrrpInstance[]): Map<string, [(VrrpInstance | undefined)[], (VrrpInstance | undefined)[]]> {
+  const byIface = new Map<string, [(VrrpInstance | undefined)[], (VrrpInstance | undefined)[]]>()
+  for (const i of instances) {
+    let slots = byIface.get(i.interface)
+    if (!slots) byIface.set(i.interface, (slots = [[], []]))
+    slots[i.family === 4 ? 0 : 1][i.virtualRouterId] = i
+  }
+  return byIface
 }
 
 /** Turns one received packet into an event for the core, or a drop with its reason. */
@@ -66,7 +83,7 @@ export function receivePacket(packet: ReceivedPacket, ctx: ReceiveContext): Rece
     }
   } else {
     const group = ctx.multicastGroup(packet.family)
-    if (packet.destination.toLowerCase() !== group.toLowerCase()) {
+    if (packet.destination !== group && packet.destination.toLowerCase() !== group.toLowerCase()) {
       return { ok: false, reason: 'notForUs', instance: instance.name, detail: `advert to ${packet.destination}, not the VRRP group ${group}` }
     }
   }

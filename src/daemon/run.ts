@@ -7,12 +7,16 @@ import { formatDiagnostic } from '../config/index.js'
 import type { Config, Diagnostic } from '../config/model.js'
 import { createLogger, type LogFormat, type Logger } from '../log.js'
 import { createSystemClock } from '../io/clock.js'
+import { createTimerLateness } from '../io/timer-lateness.js'
 import { createLinks } from '../io/links.js'
 import { createAddressManager } from '../io/address-manager.js'
 import { createNetlinkAddressManager } from '../io/netlink-addresses.js'
 import { createGarpSender } from '../io/garp-sender.js'
 import { createNaSender } from '../io/na-sender.js'
 import { createRouteManager } from '../io/netlink-routes.js'
+import { createVmacLinks } from '../io/vmac-links.js'
+import { VmacSysctls } from '../io/vmac-sysctls.js'
+import { createVmacManager } from './vmac-manager.js'
 import { vipFilterFor } from './vip-filter.js'
 import { openTransportFor } from '../io/open-transport.js'
 import { createScriptTracker } from '../io/script-tracker.js'
@@ -21,18 +25,18 @@ import { createNotifyRunner } from '../io/notify-runner.js'
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from '../io/notify-jobs.js'
 import { procLogFrom } from '../io/proc-log.js'
 import { Daemon, EXIT_INTERNAL_ERROR, type DaemonPorts } from './daemon.js'
-import { loadConfigIsolated, stuckParses, type PendingLoad } from './config-isolated.js'
+import type { PendingLoad } from './config-isolated.js'
 import { loadLibc } from '../io/libc.js'
 import { DEFAULT_UMASK } from './umask.js'
 import { NotifyFifoSlot } from './notify-fifo-slot.js'
 import { scriptSecurityOf } from './trackers.js'
-import { writeStatusFile, type StatusKind } from './status-files.js'
+import type { StatusKind } from './status-files.js'
 import { watchSignals } from '../io/signals.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
 import { createSdNotifier, statusSummary } from '../io/sd-notify.js'
 import { missingOwnCapabilities } from '../io/capabilities.js'
-import { startLoopDelayMonitor, startMetricsServer, type MetricsServer } from './metrics-server.js'
+import type { MetricsServer } from './metrics-server.js'
 import type { ListenAddress } from '../cli.js'
 
 /** What the daemon needs from the command line. */
@@ -164,6 +168,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         log.info('Reloading configuration (SIGHUP)')
         systemd.reloading()
         // Parsed in a worker thread: whatever the new file does, adverts keep going out.
+        const { loadConfigIsolated } = await configIsolated()
         reloading = loadConfigIsolated(options.config, { ...(options.configId ? { configId: options.configId } : {}), ...reloadLimits() })
         const parsed = await reloading.done
         reloading = undefined
@@ -196,8 +201,14 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         systemd.ready(summary())
       })
     }
-    const dump = (kind: StatusKind): void => {
+    // Serial, so that DATA's two files and a burst of signals are written in order.
+    let dumps: Promise<void> = Promise.resolve()
+    const dump = (kind: StatusKind, then?: () => void): void => {
+      dumps = dumps.then(() => writeDump(kind)).then(then)
+    }
+    const writeDump = async (kind: StatusKind): Promise<void> => {
       try {
+        const { writeStatusFile } = await import('./status-files.js')
         const file = writeStatusFile(kind, daemon.dumpInput())
         if (file) log.debug(`wrote ${file}`)
       } catch (err) {
@@ -223,8 +234,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         },
         STATS_CLEAR: () => {
           log.info(`Printing and clearing VRRP stats for process(${process.pid}) on signal`)
-          dump('stats')
-          daemon.clearStats()
+          dump('stats', () => daemon.clearStats())
         },
         JSON: () => {
           log.info(`Printing VRRP as json for process(${process.pid}) on signal`)
@@ -247,7 +257,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
  * the process alive), name what holds it on stderr and exit.
  */
 function endAfterStop(code: number): void {
-  if (stuckParses() > 0) {
+  if (isolated && isolated.stuckParses() > 0) {
     setTimeout(() => {
       const libc = loadLibc()
       if (!(libc instanceof Error)) libc._exit(code)
@@ -263,6 +273,15 @@ function endAfterStop(code: number): void {
 const LINGER_MS = 2000
 const LOG_DRAIN_MS = 250
 
+/**
+ * Modules a daemon needs only later (a reload, a dump signal, the metrics
+ * endpoint) are imported then: start-up time and RSS go to what every run needs.
+ */
+let isolated: typeof import('./config-isolated.js') | undefined
+async function configIsolated(): Promise<typeof import('./config-isolated.js')> {
+  return (isolated ??= await import('./config-isolated.js'))
+}
+
 /** VRRPD_RELOAD_TIMEOUT_MS / VRRPD_RELOAD_MAX_MEMORY_MB override the reload parser's limits (docs/operations.md). */
 function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
   const n = (v: string | undefined) => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined)
@@ -274,13 +293,12 @@ function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
 /** The opt-in HTTP metrics endpoint; a failure to listen is logged and vrrpd runs on (the VIPs matter more). */
 async function startMetrics(at: ListenAddress | undefined, status: () => ReturnType<Daemon['status']>, log: Logger): Promise<MetricsServer | undefined> {
   if (at === undefined) return undefined
-  const loop = startLoopDelayMonitor()
+  const { startMetricsServer } = await import('./metrics-server.js')
   try {
-    const server = await startMetricsServer(at, status, loop.read)
+    const server = await startMetricsServer(at, status)
     log.info(`serving metrics on http://${server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host}:${server.address.port}/metrics`)
-    return { address: server.address, close: async () => { loop.stop(); await server.close() } }
+    return server
   } catch (err) {
-    loop.stop()
     log.error(`metrics endpoint ${at.host}:${at.port}: ${(err as Error).message}; running without it`)
     return undefined
   }
@@ -292,10 +310,15 @@ async function createPorts(config: Config, log: Logger): Promise<DaemonPorts & {
   // keepalived writes every line to notify_fifo and to vrrp_notify_fifo when both are set.
   const fifos = [new NotifyFifoSlot('vrrpNotifyFifo', procLog), new NotifyFifoSlot('notifyFifo', procLog)]
   for (const fifo of fifos) await fifo.apply(config)
+  const links = createLinks({ log })
+  const addresses = createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true })
+  const lateness = createTimerLateness()
   return {
-    clock: createSystemClock(),
-    links: createLinks({ log }),
-    addresses: createNetlinkAddressManager({ fallback: createAddressManager(), log, eager: true }),
+    clock: createSystemClock(undefined, { lateness }),
+    loopDelay: lateness.read,
+    links,
+    addresses,
+    vmacs: createVmacManager({ links: createVmacLinks(), sysctls: new VmacSysctls({ log }), addresses, interfaces: links, log }),
     garp: createGarpSender({ log }),
     na: createNaSender({ log }),
     routes: createRouteManager({ log }),

@@ -9,12 +9,13 @@ import { writeFileSafely } from '../io/safe-file.js'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { InstanceView, RouterView } from '../core/index.js'
+import type { LoopDelay } from '../io/timer-lateness.js'
 import { renderKeepalivedData, renderKeepalivedParentData, type DumpInput } from './keepalived-data.js'
 import { renderKeepalivedJson, renderKeepalivedStats } from './keepalived-json.js'
 
 /** What `vrrpd status` shows, and what keepalived's dumps are built from: the core's view plus the daemon's. */
 export interface StatusView {
-  daemon: { name: 'vrrpd'; pid: number; startedAt: string; config: string }
+  daemon: { name: 'vrrpd'; pid: number; startedAt: string; config: string; eventLoopDelay?: LoopDelay }
   /** The core's instances, with the receive path's drops added into `stats.dropped`. */
   instances: InstanceView[]
   syncGroups: RouterView['syncGroups']

@@ -11,7 +11,8 @@ import type { ProcLog } from '../io/proc-log.js'
 
 export function vipFilterFor(config: Config, log: ProcLog): VipFilter {
   const g = config.globalDefs
-  if (g.nftablesTable === undefined && config.instances.some(dropsVipTraffic)) {
+  // keepalived says it for use_vmac too (vrrp_complete_instance: `!accept || VMAC`).
+  if (g.nftablesTable === undefined && config.instances.some((i) => dropsVipTraffic(i) || i.useVmac !== false)) {
     log('info', 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables')
   }
   let table = vrrpdTableName(g.nftablesTable)

@@ -15,7 +15,7 @@
  * at all, and counts it in `stats.malformed`.
  */
 import { isIPv4 } from 'node:net'
-import { buildIpv4Header, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
+import { buildIpv4Header, formatIpv4, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import { openCloseOnExec } from './cloexec.js'
 import type { AdvertTransport, ReceivedPacket, TransportOptions } from './ports.js'
@@ -51,6 +51,9 @@ export interface AdvertTransportStats {
   malformed: number
   receiveErrors: number
 }
+
+/** Where the source address sits in an IPv4 header (RFC 791 3.1); the destination follows. */
+const IPV4_SOURCE_OFFSET = 12
 
 /** The raw-socket transport: the port plus counters for the stats file. */
 export interface RawAdvertTransport extends AdvertTransport {
@@ -128,22 +131,27 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     }, REOPEN_DELAY_MS)
   }
 
+  const sourceText = new Ipv4TextCache()
+  const destinationText = new Ipv4TextCache()
+  const addressText = (bytes: Uint8Array, offset: number): string => (offset === IPV4_SOURCE_OFFSET ? sourceText : destinationText).format(bytes, offset)
+
   function onMessage(buffer: Buffer): void {
-    const parsed = parseIpv4Packet(buffer)
+    const parsed = parseIpv4Packet(buffer, addressText)
     if (!parsed.ok) {
       stats.malformed++
       log.debug({ iface: opts.interface, bytes: buffer.length }, 'Dropping unreadable IPv4 packet')
       return
     }
     stats.received++
-    // raw-socket reuses its receive buffer: copy before handing the bytes on.
+    // raw-socket reuses its receive buffer, so the payload is only good during the
+    // call (ports.ts): listeners copy what they keep. No copy per packet here.
     const packet: ReceivedPacket = {
       interface: opts.interface,
       family: 4,
       source: parsed.source,
       destination: parsed.destination,
       ttl: parsed.ttl,
-      payload: Buffer.from(parsed.payload),
+      payload: parsed.payload,
     }
     for (const listener of listeners) {
       try {
@@ -203,5 +211,23 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
       socket?.close()
       socket = undefined
     },
+  }
+}
+
+/**
+ * The dotted-quad text of the last address seen in one header field: the group
+ * (or our unicast address) and a steady peer recur in every advert, so they are
+ * formatted once. One entry only: a table would keep spoofed sources alive
+ * across minor GCs, and V8 would promote them (issue 12, measured).
+ */
+export class Ipv4TextCache {
+  #key = -1
+  #text: string | undefined
+
+  readonly format = (bytes: Uint8Array, offset: number): string => {
+    const key = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!
+    if (this.#text !== undefined && this.#key === key) return this.#text
+    this.#key = key
+    return (this.#text = formatIpv4(bytes, offset))
   }
 }

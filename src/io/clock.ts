@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { Clock, TimerHandle } from './ports.js'
+import type { TimerLateness } from './timer-lateness.js'
 
 /** setTimeout's largest delay (a signed 32-bit number of ms); longer delays are chained. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1
@@ -13,6 +14,11 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 interface SystemTimer {
   timeout: NodeJS.Timeout | undefined
   cancelled: boolean
+}
+
+export interface SystemClockOptions {
+  /** Told how late each timer fired: the daemon's event-loop delay (timer-lateness.ts). */
+  lateness?: Pick<TimerLateness, 'record'>
 }
 
 /**
@@ -23,13 +29,18 @@ interface SystemTimer {
  * `performance.now()`; then it is re-armed for the remainder. Late is allowed,
  * early is not.
  */
-export function createSystemClock(now: () => number = () => performance.now()): Clock {
+export function createSystemClock(now: () => number = () => performance.now(), opts: SystemClockOptions = {}): Clock {
+  const { lateness } = opts
   function arm(timer: SystemTimer, at: number, fn: () => void): void {
-    const delay = at - now()
+    const armedAt = now()
+    const delay = at - armedAt
     if (delay <= 0) {
       timer.timeout = setTimeout(() => {
         timer.timeout = undefined
-        if (!timer.cancelled) fn()
+        if (timer.cancelled) return
+        // Due already when armed: late only by what the loop added since.
+        lateness?.record(armedAt, now())
+        fn()
       }, 0)
       return
     }
@@ -37,8 +48,10 @@ export function createSystemClock(now: () => number = () => performance.now()): 
     timer.timeout = setTimeout(() => {
       timer.timeout = undefined
       if (timer.cancelled) return
-      if (now() >= at) fn()
-      else arm(timer, at, fn)
+      const firedAt = now()
+      if (firedAt < at) return arm(timer, at, fn)
+      lateness?.record(at, firedAt)
+      fn()
     }, Math.min(Math.ceil(delay), MAX_TIMEOUT_MS))
   }
 

@@ -20,8 +20,11 @@ const POLLNVAL = 0x020
 const POLLFD_SIZE = 8
 const EFD_NONBLOCK = 0o4000
 const EFD_CLOEXEC = 0o2000000
-/** A safety net only: changes to the set wake the poll at once through the eventfd. */
-const POLL_TIMEOUT_MS = 5000
+/**
+ * A safety net only: changes to the set wake the poll at once through the
+ * eventfd. Long, because each timeout wakes the idle daemon (issue 9's budget).
+ */
+const POLL_TIMEOUT_MS = 60_000
 
 export interface Watch {
   /** Readable (or an error is pending: the reader learns which from recvmsg). */

@@ -5,21 +5,17 @@
  * config says otherwise, scope universe unless given, RTA_TABLE for tables
  * above 255. Delete: scope nowhere and the same keys. Rules (RTM_NEWRULE) as
  * vrrp_iprule.c: NLM_F_CREATE | NLM_F_EXCL (an existing one is success here),
- * FRA_* attributes for what is set. The socket handling
- * follows netlink-addresses.ts (whose ack parser this reuses).
+ * FRA_* attributes for what is set. Requests go through
+ * src/io/netlink-channel.ts (netlink-addresses.ts's socket and ack parser).
  */
 import type { RouteEntry, RuleEntry } from '../config/model.js'
 import { addressToBytes } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
-import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
-import { parseAcks, sockaddrNl, type Ack } from './netlink-addresses.js'
+import { loadLibc, type Libc } from './libc.js'
+import { createNetlinkChannel } from './netlink-channel.js'
 
 const AF_INET = 2
 const AF_INET6 = 10
-const AF_NETLINK = 16
-const NETLINK_ROUTE = 0
-const MSG_DONTWAIT = 0x40
-const EAGAIN = 11
 const ESRCH = 3
 const ENODEV = 19
 const RTM_NEWROUTE = 24
@@ -59,7 +55,6 @@ const RTNH_F_ONLINK = 4
 const RTPROT_KEEPALIVED = 18
 const NLMSG_HDRLEN = 16
 const RTMSG_LEN = 12
-const ACK_TIMEOUT_MS = 1000
 
 type Outcome = { ok: true } | { ok: false; error: string }
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -168,74 +163,44 @@ export interface RouteManager {
   close(): void
 }
 
-/** Creates the route manager; the netlink socket is opened on first use. */
+/** Creates the route manager; the netlink socket (src/io/netlink-channel.ts) is opened on first use. */
 export function createRouteManager(opts: { log?: IoLog; libc?: Libc | Error } = {}): RouteManager {
   const log = opts.log ?? silentLog
-  let libc: Libc | Error | undefined = opts.libc
-  let fd = -1
-  let seq = Math.floor(Math.random() * 0x7fffffff)
-  const rx = Buffer.alloc(8192)
-  const dest = sockaddrNl()
+  const channel = createNetlinkChannel(opts.libc ? { libc: opts.libc } : {})
+  let ifindex: ((name: string) => number) | undefined
 
-  function open(): Libc | string {
-    libc ??= loadLibc()
-    if (libc instanceof Error) return libc.message
-    if (fd < 0) {
-      fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)
-      if (fd < 0) return `socket(AF_NETLINK): ${libc.strerror(libc.errno())}`
-    }
-    return libc
+  /** if_nametoindex, or the reason libc is not there. */
+  function indexer(): ((name: string) => number) | string {
+    if (ifindex) return ifindex
+    const c = opts.libc ?? loadLibc()
+    if (c instanceof Error) return c.message
+    ifindex = (name) => c.if_nametoindex(name)
+    return ifindex
   }
 
-  function drain(c: Libc, want: number): Ack | { failed: string } | undefined {
-    for (;;) {
-      const n = Number(c.recv(fd, rx, rx.length, MSG_DONTWAIT))
-      if (n < 0) {
-        const errno = c.errno()
-        return errno === EAGAIN ? undefined : { failed: `recv(netlink): ${c.strerror(errno)}` }
-      }
-      const ack = parseAcks(rx.subarray(0, n)).find((a) => a.seq === want)
-      if (ack) return ack
-    }
+  /** The kernel's answer, with the errnos that mean "already so" counted as success. */
+  async function talk(build: (seq: number) => Buffer, fine: number[], what: string): Promise<Outcome> {
+    const out = await channel.request(build)
+    if (out.ok || fine.includes(out.errno)) return { ok: true }
+    if (out.errno === 0) log.error({ error: out.error }, `cannot change ${what}: ${out.error}`)
+    return { ok: false, error: out.error }
   }
 
   async function change(op: 'add' | 'remove', route: RouteEntry): Promise<Outcome> {
-    const c = open()
-    if (typeof c === 'string') {
-      log.error({ error: c }, `cannot change routes: ${c}`)
-      return { ok: false, error: c }
+    const index = indexer()
+    if (typeof index === 'string') {
+      log.error({ error: index }, `cannot change routes: ${index}`)
+      return { ok: false, error: index }
     }
-    const oif = route.dev ? c.if_nametoindex(route.dev) : 0
+    const oif = route.dev ? index(route.dev) : 0
     if (route.dev && !oif) return op === 'remove' ? { ok: true } : { ok: false, error: `Cannot find device "${route.dev}"` }
-    seq = (seq + 1) >>> 0
-    return talk(c, buildRouteRequest(op, route, oif, seq), seq, op === 'remove' ? [ESRCH, ENODEV] : [])
+    // Already gone is success for a removal (the link went down and took it, or someone else did).
+    return talk((seq) => buildRouteRequest(op, route, oif, seq), op === 'remove' ? [ESRCH, ENODEV] : [], 'routes')
   }
 
   async function changeRule(op: 'add' | 'remove', rule: RuleEntry): Promise<Outcome> {
-    const c = open()
-    if (typeof c === 'string') {
-      log.error({ error: c }, `cannot change rules: ${c}`)
-      return { ok: false, error: c }
-    }
-    seq = (seq + 1) >>> 0
     // An identical rule already there (a crash left it) is what we want; one already gone too.
-    return talk(c, buildRuleRequest(op, rule, seq), seq, op === 'add' ? [EEXIST] : [ENOENT])
-  }
-
-  async function talk(c: Libc, req: Buffer, mine: number, fine: number[]): Promise<Outcome> {
-    if (Number(c.sendto(fd, req, req.length, 0, dest, dest.length)) < 0) return { ok: false, error: `sendto(netlink): ${c.strerror(c.errno())}` }
-    const deadline = Date.now() + ACK_TIMEOUT_MS
-    let ack = drain(c, mine)
-    while (!ack && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1))
-      ack = drain(c, mine)
-    }
-    if (!ack) return { ok: false, error: `no answer from the kernel within ${ACK_TIMEOUT_MS} ms` }
-    if ('failed' in ack) return { ok: false, error: ack.failed }
-    const errno = -ack.error
-    // Already gone is success for a removal (the link went down and took it, or someone else did).
-    if (errno === 0 || fine.includes(errno)) return { ok: true }
-    return { ok: false, error: ack.message ? `Error: ${ack.message}` : `RTNETLINK answers: ${c.strerror(errno)}` }
+    return talk((seq) => buildRuleRequest(op, rule, seq), op === 'add' ? [EEXIST] : [ENOENT], 'rules')
   }
 
   const guarded = <T>(fn: (op: 'add' | 'remove', entry: T) => Promise<Outcome>, op: 'add' | 'remove') => async (entry: T): Promise<Outcome> => {
@@ -250,9 +215,6 @@ export function createRouteManager(opts: { log?: IoLog; libc?: Libc | Error } = 
     remove: guarded(change, 'remove'),
     addRule: guarded(changeRule, 'add'),
     removeRule: guarded(changeRule, 'remove'),
-    close() {
-      if (fd >= 0 && libc && !(libc instanceof Error)) libc.close(fd)
-      fd = -1
-    },
+    close: () => channel.close(),
   }
 }

@@ -22,7 +22,11 @@ export interface ReceivedPacket {
   destination: string
   /** IPv4 TTL / IPv6 hop limit as received (255 when it cannot be read). */
   ttl: number
-  /** The VRRP message (IP header stripped). */
+  /**
+   * The VRRP message (IP header stripped). Good only during the listener call:
+   * the raw socket reads the next packet into the same memory, so a listener
+   * copies what it keeps (the decoder does).
+   */
   payload: Buffer
 }
 

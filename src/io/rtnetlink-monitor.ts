@@ -4,14 +4,16 @@
  * RTMGRP_IPV6_IFADDR, filled by a link and an address dump when opened and kept
  * current by the events that follow.
  *
- * Readability without polling: poll(2) on the socket and a wake-up pipe runs on a
- * libuv pool thread (koffi's async call), so an idle daemon is not woken at all;
- * when it returns, the queue is read with MSG_DONTWAIT on the loop and poll is
- * armed again. close() writes to the pipe to end the wait (a close(2) alone does
- * not wake a thread blocked in poll). A receive-buffer overrun (ENOBUFS: events
- * were lost) is answered by dumping everything again.
+ * Readability without polling: the socket joins the process's one fd poller
+ * (fd-poller.ts: a single poll(2) on a libuv pool thread over every fd Node cannot
+ * watch itself, IPv6 advert sockets included), so an idle daemon is not woken at
+ * all and only one pool thread is held however many sockets there are. When the
+ * socket is readable the queue is read with MSG_DONTWAIT on the loop. A
+ * receive-buffer overrun (ENOBUFS: events were lost) is answered by dumping
+ * everything again.
  */
 import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
+import { sharedPoller, type FdPoller } from './fd-poller.js'
 import { silentLog, type IoLog } from './io-log.js'
 import type { InterfaceInfo } from './ports.js'
 import { dumpEnds, dumpRequest, LinkTable, RTM_GETADDR, RTM_GETLINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, type TableChange } from './rtnetlink-messages.js'
@@ -26,14 +28,10 @@ const MSG_DONTWAIT = 0x40
 const EAGAIN = 11
 const EINTR = 4
 const ENOBUFS = 105
-const O_NONBLOCK = 0o4000
-const POLLIN = 0x1
 /** Room for a burst of events (an interface with many addresses going away) before the kernel drops any. */
 const RCVBUF_BYTES = 1 << 20
 /** A dump is answered inside sendto/recv; this only bounds a kernel that is unexpectedly slow. */
 const DUMP_TIMEOUT_MS = 2000
-/** After poll itself fails (it should not), try again after this long. */
-const REARM_DELAY_MS = 1000
 
 const LE = endianness() === 'LE'
 
@@ -47,6 +45,8 @@ export interface RtnetlinkMonitorOptions {
   /** Called on the loop with the interface names each batch of events touched. */
   onChange: (change: TableChange) => void
   log?: IoLog
+  /** The fd poller to join (tests); the process's shared one by default. */
+  poller?: FdPoller
 }
 
 function int32(value: number): Buffer {
@@ -66,17 +66,6 @@ function sockaddrNl(groups: number): Buffer {
     b.writeUInt16BE(AF_NETLINK, 0)
     b.writeUInt32BE(groups, 8)
   }
-  return b
-}
-
-/** struct pollfd[2] for poll(2): the netlink socket and the wake-up pipe, POLLIN each. */
-function pollFds(fds: number[]): Buffer {
-  const b = Buffer.alloc(8 * fds.length)
-  fds.forEach((fd, i) => {
-    int32(fd).copy(b, 8 * i)
-    if (LE) b.writeInt16LE(POLLIN, 8 * i + 4)
-    else b.writeInt16BE(POLLIN, 8 * i + 4)
-  })
   return b
 }
 
@@ -101,19 +90,10 @@ export function openRtnetlinkMonitor(opts: RtnetlinkMonitorOptions): RtnetlinkMo
     c.close(fd)
     return error
   }
-  const pipe = Buffer.alloc(8)
-  if (c.pipe2(pipe, SOCK_CLOEXEC | O_NONBLOCK) < 0) {
-    const error = fail('pipe2')
-    c.close(fd)
-    return error
-  }
-  const wakeRead = LE ? pipe.readInt32LE(0) : pipe.readInt32BE(0)
-  const wakeWrite = LE ? pipe.readInt32LE(4) : pipe.readInt32BE(4)
-
+  const poller = opts.poller ?? sharedPoller(c)
   const table = new LinkTable()
   const rx = Buffer.alloc(1 << 16)
   const kernel = sockaddrNl(0)
-  const pfds = pollFds([fd, wakeRead])
   let seq = Math.floor(Math.random() * 0x7fffffff)
   let closed = false
 
@@ -179,37 +159,25 @@ export function openRtnetlinkMonitor(opts: RtnetlinkMonitorOptions): RtnetlinkMo
     if (change.names.size > 0) opts.onChange(change)
   }
 
-  function arm(): void {
-    c.pollAsync(pfds, 2, -1, (error, result) => {
-      if (closed) {
-        c.close(fd)
-        c.close(wakeRead)
-        c.close(wakeWrite)
-        return
-      }
-      if (error || result < 0) {
-        log.warn({ error: String(error ?? c.strerror(c.errno())) }, 'Netlink: poll failed on monitor socket')
-        setTimeout(arm, REARM_DELAY_MS).unref()
-        return
-      }
+  resync({ names: new Set(), removed: [] })
+  poller.add(fd, {
+    onReadable() {
+      if (closed) return
       try {
         onReadable()
       } catch (err) {
         log.error({ error: String(err) }, 'Netlink: interface listener failed')
       }
-      arm()
-    })
-  }
-
-  resync({ names: new Set(), removed: [] })
-  arm()
+    },
+  })
 
   return {
     get: (name) => table.get(name),
     close() {
       if (closed) return
       closed = true
-      c.write(wakeWrite, Buffer.from([1]), 1)
+      // Closed by the poller once no poll(2) uses the descriptor any more.
+      poller.closeFd(fd)
     },
   }
 }

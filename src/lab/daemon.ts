@@ -34,6 +34,8 @@ export interface DaemonCommandOptions {
   runDir: string
   /** vrrpd's entry point (default {@link defaultVrrpdMain}). */
   vrrpdMain?: string
+  /** Options for node itself before vrrpd's entry point (V8 flags a bench compares). */
+  nodeArgs?: string[]
 }
 
 /**
@@ -58,6 +60,7 @@ export function daemonCommand(kind: DaemonKind, opts: DaemonCommandOptions): { c
       return {
         cmd: process.execPath,
         args: [
+          ...(opts.nodeArgs ?? []),
           opts.vrrpdMain ?? defaultVrrpdMain(),
           '--dont-fork', '--log-console', '-f', opts.configPath,
           '--pid', join(opts.runDir, 'vrrpd.pid'),

@@ -74,7 +74,7 @@ export type Ipv4Packet =
  * other than 4 gives 'version'. Bytes past the total length (link padding)
  * are left out of the payload. The header checksum is the kernel's to check.
  */
-export function parseIpv4Packet(buf: Buffer): Ipv4Packet {
+export function parseIpv4Packet(buf: Buffer, format: (bytes: Uint8Array, offset: number) => string = formatIpv4): Ipv4Packet {
   if (buf.length < IPV4_HEADER_LENGTH) return { ok: false, reason: 'length', detail: `${buf.length} bytes, shorter than an IPv4 header` }
   const version = buf[0]! >> 4
   if (version !== 4) return { ok: false, reason: 'version', detail: `IP version ${version}, expected 4` }
@@ -87,8 +87,8 @@ export function parseIpv4Packet(buf: Buffer): Ipv4Packet {
   if (totalLength < headerLength) return { ok: false, reason: 'length', detail: `total length ${totalLength} shorter than the ${headerLength}-byte header` }
   return {
     ok: true,
-    source: formatIpv4(buf, 12),
-    destination: formatIpv4(buf, 16),
+    source: format(buf, 12),
+    destination: format(buf, 16),
     ttl: buf[8]!,
     tos: buf[1]!,
     protocol: buf[9]!,

@@ -34,8 +34,6 @@ const KEEPALIVED_CANNOT_START: Readonly<Record<string, string>> = {
 /** File/instance -> the fields that differ on purpose (docs/configuration.md), with the reason. */
 const FIELDS_DIFFER: Readonly<Record<string, { fields: string[]; why: string }>> = {
   'keepalived-corpus/samples/SSL_GET.conf: VI_1': { fields: ['auth'], why: 'AH authentication is not implemented: vrrpd runs without (reported as an error)' },
-  'keepalived-corpus/samples/conditional_conf.conf: VI_0': { fields: ['interface', 'vips'], why: 'use_vmac is not implemented yet (issue 10): adverts and VIPs use the interface itself' },
-  'keepalived-corpus/public/Paul-weqe__keepalived-docker.conf: VI_1': { fields: ['interface', 'vips'], why: 'use_vmac is not implemented yet (issue 10): adverts and VIPs use the interface itself' },
 }
 
 /** `uid:gid` of a script user as keepalived resolves it (default: keepalived_script if it exists, else root). */

@@ -138,3 +138,24 @@ t.test('a ~SEQ of includes that all fail still stops at the line limit', async (
   const r = load(t, join(dir, 'a.conf'))
   t.match(r.text.filter((l) => l.includes('config lines')), [new RegExp(`a\\.conf:1: error: more than ${READER_LIMITS.maxLines} config lines`)])
 })
+
+t.test('50,000 lines of one long unknown keyword each: the first problems listed, the rest counted, the line limit said', async (t) => {
+  // Fuzz seed 22427's shape: it took 3.9 s (a word built a character at a time, 50,000 diagnostics).
+  const dir = t.testdir({ 'a.conf': `${instance()}~SEQ(i, 1, 60000) ${'x'.repeat(75)}\${i}\n` })
+  const r = load(t, join(dir, 'a.conf'))
+  t.ok(r.diagnostics.length <= 1002, `${r.diagnostics.length} diagnostics listed`)
+  t.match(r.text.at(-1), /a\.conf: error: [\d,]+ more problems not listed \([\d,]+ of them errors\); only the first 1000 are/)
+  t.match(r.text.filter((l) => l.includes('config lines')), [new RegExp(`a\\.conf:\\d+: error: more than ${READER_LIMITS.maxLines} config lines`)])
+  t.ok(r.text.includes(`${join(dir, 'a.conf')}:9: error: unknown keyword '${'x'.repeat(75)}2' in the top level, skipped`), 'each word read whole')
+  t.equal(r.exitCode, 5)
+})
+
+t.test('a per-line limit hit on thousands of lines: listed the first time, counted after the cap', async (t) => {
+  // Fuzz seed 69831's shape: 9,000 listed limit errors, each with a stack trace, took 4 s.
+  const dir = t.testdir({ 'a.conf': `${instance()}$A=x$A\n~SEQ(i, 1, 3000) $A\n` })
+  const r = load(t, join(dir, 'a.conf'))
+  const per = r.text.filter((l) => l.includes('macro substitutions on one line'))
+  t.ok(per.length >= 1 && per.length <= 1000, `${per.length} of 3000 listed`)
+  t.match(r.text.at(-1), /more problems not listed/)
+  t.same(r.incomplete?.filter((m) => m.includes('macro substitutions')).length, 1, 'named once as a reason the config is incomplete')
+})

@@ -333,3 +333,16 @@ t.test('a core step that throws is fatal: priority 0, VIPs released, every later
   await daemon.stop()
   t.notOk(world.events.some((e) => e.kind === 'send' || e.kind === 'addVip'), 'stopping afterwards sends nothing either')
 })
+
+t.test('the status view carries the event-loop delay the loopDelay port reports', async (t) => {
+  const { daemon } = setup(t)
+  t.equal(daemon.status().daemon.eventLoopDelay, undefined, 'no port, no figure')
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
+  writeFileSync(join(dir, 'k.conf'), CONF)
+  const loaded = loadConfig(join(dir, 'k.conf'), { interfaceExists: () => true, checkScript: (c) => ({ ok: true, path: c }) })
+  const world = new FakeWorld()
+  world.addInterface('eth0', '10.0.0.1')
+  const delay = { p50: 0.3, p99: 1.5, max: 9, samples: 4 }
+  const measured = new Daemon(loaded.config, { ...world.ports(), loopDelay: () => delay }, createLogger({ format: 'text', level: 'info', write: () => undefined }))
+  t.same(measured.status().daemon.eventLoopDelay, delay)
+})

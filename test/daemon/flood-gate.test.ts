@@ -2,7 +2,7 @@
 // window; bounded kinds, bounded lines, sources counted in bounded memory.
 import t from 'tap'
 import { FloodGate, SourceCounter, renderSummary, type FloodKind } from '../../src/daemon/flood-gate.js'
-import { coreLineKind, dropKind } from '../../src/daemon/flood-kinds.js'
+import { coreLineKind, dropKind, DropKindCache } from '../../src/daemon/flood-kinds.js'
 
 const kind = (vrid: number): FloodKind => ({ key: `vrid:eth0:${vrid}`, what: `adverts for VRID ${vrid} on eth0`, why: 'no instance for this VRID' })
 const source = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
@@ -54,4 +54,24 @@ t.test('kinds never include the source address', async (t) => {
   const drop = (src: string) => dropKind({ ok: false, reason: 'vrid', detail: 'x' }, { interface: 'eth0', payload: Buffer.from([0x21, 52, 0, 0]) }).key + src
   t.equal(drop(''), 'vrid:eth0:52')
   t.equal(dropKind({ ok: false, reason: 'ttl', instance: 'VI_1' }, { interface: 'eth0', payload: Buffer.alloc(20) }).key, 'ttl:VI_1')
+})
+
+t.test('DropKindCache: the same kinds as dropKind, made once per reason, place and VRID', async (t) => {
+  const cache = new DropKindCache()
+  const vrid = (v: number) => ({ interface: 'eth0', payload: Buffer.from([0x21, v, 0, 0]) })
+  const cases = [
+    [{ ok: false, reason: 'vrid', detail: 'x' }, vrid(52)],
+    [{ ok: false, reason: 'vrid', detail: 'y' }, vrid(53)],
+    [{ ok: false, reason: 'ttl', instance: 'VI_1' }, vrid(51)],
+    [{ ok: false, reason: 'length' }, { interface: 'eth1', payload: Buffer.alloc(1) }],
+  ] as const
+  for (const [outcome, packet] of cases) {
+    const kind = cache.kindOf(outcome, packet)
+    t.same(kind, dropKind(outcome, packet), kind.key)
+    t.equal(cache.kindOf(outcome, packet), kind, `${kind.key}: the same object the second time`)
+  }
+  t.not(cache.kindOf(cases[0][0], vrid(52)), cache.kindOf(cases[0][0], vrid(53)), 'one kind per VRID')
+  const before = cache.kindOf(cases[2][0], cases[2][1])
+  cache.clear()
+  t.not(cache.kindOf(cases[2][0], cases[2][1]), before, 'a reload starts afresh')
 })

@@ -2,7 +2,7 @@
 // text-format parser (not a regex).
 import t from 'tap'
 import { createRequire } from 'node:module'
-import { startMetricsServer, startLoopDelayMonitor } from '../../src/daemon/metrics-server.js'
+import { startMetricsServer } from '../../src/daemon/metrics-server.js'
 import { parseCli, parseListenAddress } from '../../src/cli.js'
 import type { StatusView } from '../../src/daemon/status-files.js'
 
@@ -10,7 +10,7 @@ const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-fo
 
 function view(advertSent: number): StatusView {
   return {
-    daemon: { name: 'vrrpd', pid: 1, startedAt: '2026-11-30T00:00:00.000Z', config: '/etc/keepalived/keepalived.conf' },
+    daemon: { name: 'vrrpd', pid: 1, startedAt: '2026-11-30T00:00:00.000Z', config: '/etc/keepalived/keepalived.conf', eventLoopDelay: { p50: 0.4, p99: 2, max: 12, samples: 30 } },
     instances: [{
       name: 'VI_1', interface: 'eth0', family: 4, virtualRouterId: 51, version: 2, state: 'MASTER', effectivePriority: 100, basePriority: 100,
       masterAddress: '10.0.0.1', masterPriority: 100, masterAdverIntervalMs: 1000, faultReason: null, syncGroup: null,
@@ -29,16 +29,14 @@ t.test('listen address: port, address:port, [v6]:port, :port', async (t) => {
   t.same(parseListenAddress('[::1]:2112'), { host: '::1', port: 2112 })
   t.same(parseListenAddress(':2112'), { host: '::', port: 2112 })
   for (const bad of ['', 'abc', '1.2.3.4:', '70000', '1.2.3.4:0', '::1:9165']) t.match(parseListenAddress(bad), { error: /expected \[ADDRESS:\]PORT/ }, bad)
-  t.match(parseCli(['--metrics-listen', '127.0.0.1:9165']), { metricsListen: { host: '127.0.0.1', port: 9165 } })
-  t.match(parseCli(['--metrics-listen', 'nope']), { exit: 1, message: /--metrics-listen/ })
+  t.match(await parseCli(['--metrics-listen', '127.0.0.1:9165']), { metricsListen: { host: '127.0.0.1', port: 9165 } })
+  t.match(await parseCli(['--metrics-listen', 'nope']), { exit: 1, message: /--metrics-listen/ })
 })
 
 t.test('GET /metrics: valid text format with vrrpd and keepalived-exporter names; counters move', async (t) => {
   let sent = 7
-  const loop = startLoopDelayMonitor()
-  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(sent), loop.read)
+  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(sent))
   t.teardown(async () => {
-    loop.stop()
     await server.close()
   })
   const url = `http://127.0.0.1:${server.address.port}/metrics`
@@ -65,9 +63,7 @@ t.test('GET /metrics: valid text format with vrrpd and keepalived-exporter names
 })
 
 t.test('a port already taken rejects, for the daemon to report', async (t) => {
-  const loop = startLoopDelayMonitor()
-  const a = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(0), loop.read)
-  await t.rejects(startMetricsServer({ host: '127.0.0.1', port: a.address.port }, () => view(0), loop.read), /EADDRINUSE/)
+  const a = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(0))
+  await t.rejects(startMetricsServer({ host: '127.0.0.1', port: a.address.port }, () => view(0)), /EADDRINUSE/)
   await a.close()
-  loop.stop()
 })

@@ -87,3 +87,11 @@ t.test('event-loop delay in seconds, as quantiles', async (t) => {
   t.match(text, 'vrrpd_event_loop_delay_seconds{quantile="0.99"} 0.021\n')
   t.match(text, 'vrrpd_event_loop_delay_seconds{quantile="1"} 0.04\n')
 })
+
+t.test('`vrrpd status --format prometheus` carries the event-loop delay when the daemon measures it', async (t) => {
+  t.notMatch(renderPrometheus(view), 'vrrpd_event_loop_delay_seconds', 'an older daemon without it: no empty family')
+  const text = renderPrometheus({ ...view, daemon: { ...view.daemon, eventLoopDelay: { p50: 0.5, p99: 3, max: 120, samples: 10 } } })
+  t.match(text, '# TYPE vrrpd_event_loop_delay_seconds gauge\n')
+  t.match(text, 'vrrpd_event_loop_delay_seconds{quantile="0.99"} 0.003\n')
+  t.match(text, 'vrrpd_event_loop_delay_seconds{quantile="1"} 0.12\n')
+})

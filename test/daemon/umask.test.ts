@@ -19,9 +19,9 @@ t.test('octal with a leading 0, hex with 0x, else decimal; permission bits only'
 })
 
 t.test('the command line takes -u/--umask and reports a bad one in keepalived words', async (t) => {
-  t.match(parseCli(['-u', '027']), { umask: 0o27, warnings: [] })
-  t.match(parseCli(['--umask=0x1f']), { umask: 0o37 })
-  const bad = parseCli(['--umask', '0999'])
+  t.match(await parseCli(['-u', '027']), { umask: 0o27, warnings: [] })
+  t.match(await parseCli(['--umask=0x1f']), { umask: 0o37 })
+  const bad = await parseCli(['--umask', '0999'])
   t.match(bad, { warnings: ['Invalid --umask option 0999'] })
   t.equal((bad as { umask?: number }).umask, undefined)
 })

@@ -107,3 +107,25 @@ t.test("another instance's removal does not cancel this instance's burst; a new 
   await w.settle()
   t.same(events, ['remove 10.0.0.100', 'add 10.0.0.100', 'garp 10.0.0.100', 'garp 10.0.0.100'])
 })
+
+t.test('the first GARP leaves on the ACK of the add, in the same turn of the event loop', async (t) => {
+  // The rtnetlink manager resolves as soon as the kernel's ACK is read (it is queued
+  // inside sendto): nothing may put a timer or an I/O round between that and the GARP.
+  const events: string[] = []
+  const w = new VipWorker({
+    addresses: { add: async (v) => (events.push(`add ${v.address}`), { ok: true }), remove: async () => ({ ok: true }), has: async () => false },
+    garp: { send: (_iface, address) => (events.push(`garp ${address}`), { ok: true }), close: () => {} },
+    iface: () => ETH0,
+    log: createLogger({ format: 'text', level: 'fatal', write: () => {} }),
+    limiter: new RateLimiter(10_000),
+    now: () => performance.now(),
+    onFailure: () => {},
+  })
+  setImmediate(() => events.push('next turn'))
+  w.add('VI_1', [vip('10.0.0.100')])
+  w.garp('VI_1', [vip('10.0.0.100')], 1, 0)
+  await w.settle()
+  t.same(events, ['add 10.0.0.100', 'garp 10.0.0.100'], 'sent before the loop turned')
+  await new Promise((r) => setImmediate(r))
+  t.same(events, ['add 10.0.0.100', 'garp 10.0.0.100', 'next turn'])
+})

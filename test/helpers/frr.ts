@@ -37,6 +37,8 @@ export interface FrrOptions {
   advertIntMs?: number
   /** VRRP version; default 3 (FRR's default too). */
   version?: 2 | 3
+  /** IPv6 VIPs of the same VRID (VRRPv3 over IPv6): a second macvlan with 00:00:5e:00:02:VRID. */
+  vips6?: string[]
 }
 
 /** The IPv4 virtual router as `show vrrp json` reports it (the fields used here). */
@@ -61,6 +63,11 @@ export interface Frr {
   waitForLog(re: RegExp, timeoutMs: number, since?: number): Promise<LogLine>
   /** The IPv4 router's state via `vtysh -c 'show vrrp json'` over the private vty socket. */
   status(): Promise<FrrRouterStatus>
+  /** The IPv6 router's state (with `vips6`). */
+  status6(): Promise<FrrRouterStatus>
+  /** The IPv6 macvlan and its MAC (with `vips6`). */
+  readonly macvlan6?: string
+  readonly vmac6?: string
   /** Stops vrrpd then zebra (SIGTERM), removes the macvlan; safe to call twice. */
   stop(): Promise<void>
 }
@@ -68,6 +75,11 @@ export interface Frr {
 /** The virtual MAC of an IPv4 virtual router (RFC 5798 7.3). */
 export function vmacV4(vrid: number): string {
   return `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}`
+}
+
+/** The virtual MAC of an IPv6 virtual router (RFC 9568 7.3). */
+export function vmacV6(vrid: number): string {
+  return `00:00:5e:00:02:${vrid.toString(16).padStart(2, '0')}`
 }
 
 /** The vtysh-style config FRR's vrrpd reads. */
@@ -79,6 +91,7 @@ export function renderFrrConf(iface: string, o: FrrOptions): string {
     ` vrrp ${v} priority ${o.priority}`,
     ` vrrp ${v} advertisement-interval ${o.advertIntMs ?? 1000}`,
     ...o.vips.map((ip) => ` vrrp ${v} ip ${ip}`),
+    ...(o.vips6 ?? []).map((ip) => ` vrrp ${v} ipv6 ${ip}`),
     '!',
     '',
   ].join('\n')
@@ -112,6 +125,17 @@ export async function startFrr(lab: Pick<Lab, 'spawn' | 'exec' | 'iface' | 'pref
   // ARP requests with a VIP as the sender (arp_announce=2): either would point
   // neighbours at the parent's MAC instead of the VMAC.
   await lab.exec(host, 'sysctl', ['-qw', `net.ipv4.conf.${iface}.arp_ignore=1`, `net.ipv4.conf.${iface}.arp_announce=2`])
+  const vmac6 = o.vips6?.length ? vmacV6(o.vrid) : undefined
+  const macvlan6 = vmac6 ? `vrrp6-${o.vrid}` : undefined
+  if (macvlan6 && vmac6) {
+    // FRR sends IPv6 adverts from the macvlan's link-local address; a random one (not EUI-64 of
+    // the shared virtual MAC) so that it never collides with the other router's.
+    await lab.exec(host, 'ip', ['link', 'add', macvlan6, 'link', iface, 'type', 'macvlan', 'mode', 'bridge'])
+    await lab.exec(host, 'ip', ['link', 'set', macvlan6, 'address', vmac6, 'addrgenmode', 'random'])
+    await lab.exec(host, 'sysctl', ['-qw', `net.ipv6.conf.${macvlan6}.disable_ipv6=0`, `net.ipv6.conf.${macvlan6}.accept_dad=0`])
+    for (const vip of o.vips6 ?? []) await lab.exec(host, 'ip', ['addr', 'add', `${vip}/64`, 'dev', macvlan6, 'nodad'])
+    await lab.exec(host, 'ip', ['link', 'set', macvlan6, 'up'])
+  }
 
   const common = ['-P', '0', '-z', zapi, '--vty_socket', dir, '--log', 'stdout', '--log-level', 'debug']
   const zebra = new LoggedProcess(`zebra@${host}`, lab.spawn(host, join(FRR_DIR, 'zebra'), [...common, '-i', join(dir, 'zebra.pid'), '-f', zebraConf]))
@@ -123,6 +147,7 @@ export async function startFrr(lab: Pick<Lab, 'spawn' | 'exec' | 'iface' | 'pref
     if (vrrpd) await vrrpd.stop('SIGTERM', 3000)
     await zebra.stop('SIGTERM', 3000)
     await lab.exec(host, 'ip', ['link', 'del', macvlan], { allowFail: true })
+    if (macvlan6) await lab.exec(host, 'ip', ['link', 'del', macvlan6], { allowFail: true })
     rmSync(dir, { recursive: true, force: true })
   }
   try {
@@ -130,12 +155,23 @@ export async function startFrr(lab: Pick<Lab, 'spawn' | 'exec' | 'iface' | 'pref
     vrrpd = new LoggedProcess(`frr-vrrpd@${host}`, lab.spawn(host, join(FRR_DIR, 'vrrpd'), [...common, '-i', join(dir, 'vrrpd.pid'), '-f', vrrpdConf]))
     const vr = vrrpd
     await vr.waitForLog(new RegExp(`\\[VRID ${o.vrid}\\] \\[IPv4\\] Initialize -> Backup`), 10_000)
+    if (macvlan6) await vr.waitForLog(new RegExp(`\\[VRID ${o.vrid}\\] \\[IPv6\\] Initialize -> Backup`), 10_000)
+    const statusOf = async (family: 'v4' | 'v6'): Promise<FrrRouterStatus> => {
+      const r = await lab.exec(host, 'vtysh', ['--vty_socket', dir, '-d', 'vrrpd', '-c', 'show vrrp json'])
+      const list = JSON.parse(r.stdout) as Record<string, unknown>[]
+      const raw = list.find((x) => x.vrid === o.vrid)
+      if (!raw) throw new Error(`show vrrp json has no VRID ${o.vrid}: ${r.stdout}`)
+      const fam = raw[family] as { status?: unknown; stats?: { adverTx?: unknown; adverRx?: unknown } } | undefined
+      return { vrid: o.vrid, status: String(fam?.status), adverTx: Number(fam?.stats?.adverTx), adverRx: Number(fam?.stats?.adverRx), raw }
+    }
     return {
       dir,
       zebra,
       vrrpd: vr,
       macvlan,
       vmac,
+      ...(macvlan6 && vmac6 ? { macvlan6, vmac6 } : {}),
+      status6: () => statusOf('v6'),
       waitForLog: (re, timeoutMs, since) => vr.waitForLog(re, timeoutMs, { since }),
       async status() {
         const r = await lab.exec(host, 'vtysh', ['--vty_socket', dir, '-d', 'vrrpd', '-c', 'show vrrp json'])

@@ -4,6 +4,8 @@
  * of a briefly started keepalived, in a network namespace and a private $TMPDIR
  * (other keepalived runs would write the same /tmp path); vrrpd's from `vrrpd -d`.
  */
+import type { Config } from '../../src/config/model.js'
+import { vmacSpecs, withVmacs } from '../../src/daemon/vmac-plan.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -149,12 +151,18 @@ interface DumpInstance {
 
 /** The same view from `vrrpd -d` JSON; `uidOf` turns a user (and group) into `uid:gid`. */
 export function viewOfVrrpdDump(json: string, uidOf: (user: string | undefined, group?: string) => string): ConfigView {
-  const model = JSON.parse(json) as { instances: DumpInstance[] }
+  const parsed = JSON.parse(json) as Config
+  // use_vmac: the daemon runs such an instance on its VMAC (vrrp.VRID), which keepalived's dump
+  // shows as "vrrp.51, vmac on eth0" and its VIPs as "dev vrrp.51@eth0".
+  const specs = vmacSpecs(parsed)
+  const model = withVmacs(parsed, specs) as unknown as { instances: DumpInstance[] }
   const instances: Record<string, InstanceView> = {}
   for (const i of model.instances) {
+    const vmac = specs.find((s) => s.instance === i.name)
+    const dev = (d: string): string => (vmac && d === vmac.name ? `${d}@${vmac.base}` : d)
     instances[i.name] = {
       version: i.version,
-      interface: i.interface,
+      interface: vmac ? `${vmac.name}, vmac on ${vmac.base}${vmac.xmitBase ? ', xmit base i/f' : ''}` : i.interface,
       sourceIp: i.unicastSrcIp ?? i.mcastSrcIp ?? '',
       vrid: i.virtualRouterId,
       priority: i.priority,
@@ -162,7 +170,7 @@ export function viewOfVrrpdDump(json: string, uidOf: (user: string | undefined, 
       preempt: !i.nopreempt,
       preemptDelayMs: i.preemptDelayMs,
       auth: i.authentication ? `${i.authentication.type} ${i.authentication.password}` : 'none',
-      vips: i.virtualIpAddresses.map((v) => `${v.address}/${v.prefixLength} dev ${v.dev}`).sort(),
+      vips: i.virtualIpAddresses.map((v) => `${v.address}/${v.prefixLength} dev ${dev(v.dev)}`).sort(),
       unicastPeers: i.unicastPeers.map((p) => p.address).sort(),
       trackScripts: i.trackScripts.map((s) => `${s.name} weight ${s.weight}${s.reverse ? ' reverse' : ''}`).sort(),
       garp: {

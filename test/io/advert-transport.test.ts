@@ -83,7 +83,8 @@ t.test('receive: the IPv4 header is read and stripped; junk is counted, not deli
   const { open, sockets } = await withFakeSockets(t)
   const tr = open(opts)
   const got: ReceivedPacket[] = []
-  tr.onPacket((p) => got.push(p))
+  // The payload is good only during the call (ports.ts): a listener that keeps it copies it.
+  tr.onPacket((p) => got.push({ ...p, payload: Buffer.from(p.payload) }))
   tr.onPacket(() => {
     throw new Error('listener bug')
   })
@@ -91,7 +92,7 @@ t.test('receive: the IPv4 header is read and stripped; junk is counted, not deli
   const ip = buildIpv4Header({ source: '10.0.0.2', destination: GROUP, payloadLength: payload.length, ttl: 254 })
   const recvBuffer = Buffer.concat([ip, payload])
   sockets[0]!.emit('message', recvBuffer, '10.0.0.2')
-  recvBuffer.fill(0) // raw-socket reuses its buffer: what was delivered must be a copy
+  recvBuffer.fill(0) // raw-socket reuses its buffer; no copy per packet in the transport
   sockets[0]!.emit('message', Buffer.from([0x45, 0, 0]), '10.0.0.3')
   sockets[0]!.emit('error', new Error('recvfrom: Network is down'))
   t.same(got, [{ interface: 'eth0', family: 4, source: '10.0.0.2', destination: GROUP, ttl: 254, payload }])
@@ -224,3 +225,17 @@ if (requireRootForLabPart(t)) {
     t.match(down, { ok: false, error: /send to 224\.0\.0\.18 on eth0: .*(down|unreachable)/i })
   })
 }
+
+t.test('Ipv4TextCache: the dotted quad of any 4 bytes; the last one is not formatted again', async (t) => {
+  const { Ipv4TextCache } = await import('../../src/io/advert-transport.js')
+  const cache = new Ipv4TextCache()
+  const bytes = (a: number, b: number, c: number, d: number) => Uint8Array.from([9, a, b, c, d])
+  t.equal(cache.format(bytes(255, 255, 255, 255), 1), '255.255.255.255', 'the key -1 is not mistaken for the empty cache')
+  const group = cache.format(bytes(224, 0, 0, 18), 1)
+  t.equal(group, '224.0.0.18')
+  t.equal(cache.format(bytes(224, 0, 0, 18), 1), group, 'again')
+  let wrong = 0
+  for (let i = 0; i < 65_536; i++) if (cache.format(bytes(172, 16, i >> 8, i & 255), 1) !== `172.16.${i >> 8}.${i & 255}`) wrong++
+  t.equal(wrong, 0, '65,536 different addresses, each right')
+  t.equal(cache.format(bytes(0, 0, 0, 0), 1), '0.0.0.0')
+})

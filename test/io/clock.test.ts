@@ -87,3 +87,27 @@ t.test('delays past setTimeout\'s 24.8 days are chained, not fired at once', asy
 t.test('a non-finite deadline is a programming error', async (t) => {
   t.throws(() => createSystemClock().setTimer(Number.NaN, () => {}), TypeError)
 })
+
+t.test('each timer reports how late it fired: after its deadline, or after arming when already due', async (t) => {
+  let now = 0
+  const late: [number, number][] = []
+  const clock = createSystemClock(() => now, { lateness: { record: (due, fired) => late.push([due, fired]) } })
+  const { pending } = stubSetTimeout(t)
+  clock.setTimer(10, () => undefined)
+  now = 9.4
+  pending.shift()!()
+  t.same(late, [], 'an early wake is not a sample')
+  now = 12.5
+  pending.shift()!()
+  t.same(late, [[10, 12.5]])
+  now = 20
+  clock.setTimer(15, () => undefined)
+  now = 21
+  pending.shift()!()
+  t.same(late[1], [20, 21], 'due when armed: measured from arming')
+  const cancelled = clock.setTimer(30, () => undefined)
+  clock.clearTimer(cancelled)
+  now = 40
+  pending.shift()!()
+  t.equal(late.length, 2, 'a cancelled timer is not a sample')
+})

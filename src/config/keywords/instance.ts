@@ -41,6 +41,9 @@ export interface InstanceDraft {
   unicastPeers: Array<UnicastPeer & { family: 4 | 6 }>
   mcastSrcIp?: { address: string; family: 4 | 6; at: SourceRef }
   useVmac: false | string
+  /** Where `use_vmac NAME` named the VMAC (for keepalived's "already using" error). */
+  useVmacAt?: SourceRef
+  vmacXmitBase?: boolean
   garp: Partial<GarpSettings>
   notify: NotifyScripts
   notifyUsers: NotifyUsers
@@ -64,6 +67,12 @@ export function newInstance(name: string, at: SourceRef): InstanceDraft {
 
 type I = InstanceDraft
 const MAX_SECONDS = 2147
+
+/** The kernel's rule for interface names (net/core/dev.c dev_valid_name), as keepalived checks a VMAC name. */
+export function validDevName(name: string): boolean {
+  if (name === '' || Buffer.byteLength(name) >= 16 || name === '.' || name === '..') return false
+  return !/[/:\s]/.test(name)
+}
 
 function garpMs(field: keyof GarpSettings): Handler<I> {
   return (n, d, ctx) => {
@@ -145,7 +154,7 @@ function unicastPeers(n: Node, d: I, ctx: ParseContext): void {
 
 /** Instance keywords keepalived knows and vrrpd does not act on. */
 export const INSTANCE_IGNORED: readonly string[] = [
-  'interfaces', 'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'check_unicast_src',
+  'interfaces', 'vrf', 'use_vmac_addr', 'use_ipvlan', 'unicast_fault_no_peer', 'check_unicast_src',
   'native_ipv6', 'mcast_dst_ip', 'track_src_ip', 'unicast_ttl', 'promote_secondaries', 'linkbeat_use_polling',
   'debug', 'notify_deleted', 'smtp_alert', 'lvs_sync_daemon_interface',
   'down_timer_adverts', 'garp_extra_if', 'vmac_garp_intvl', 'kernel_rx_buf_size', 'track_process', 'track_bfd',
@@ -235,8 +244,23 @@ export const INSTANCE_KEYWORDS: KeywordTable<I> = {
     if (ip) d.mcastSrcIp = ip
   },
   use_vmac: (n, d, ctx) => {
-    d.useVmac = arg(n) ?? ''
-    ctx.sink.warning(n.at, `(${d.name}) use_vmac is not supported by vrrpd yet and is ignored: adverts use the interface's own MAC`)
+    d.useVmac = d.useVmac === false ? '' : d.useVmac
+    // keepalived's vrrp_vmac_handler: up to two arguments, a name and/or a MAC (which has ':').
+    for (const a of n.args.slice(0, 2).map((t) => t.text)) {
+      if (a.includes(':')) {
+        ctx.sink.warning(n.at, `(${d.name}) use_vmac with a MAC address (${a}) is not supported by vrrpd; using the RFC's 00:00:5e:00:0x:VRID`)
+        continue
+      }
+      if (d.useVmac) ctx.sink.error(n.at, 'VMAC interface name already specified')
+      else if (!validDevName(a)) ctx.sink.error(n.at, `VMAC interface name '${a}' too long or invalid characters - ignoring`)
+      else {
+        d.useVmac = a
+        d.useVmacAt = n.at
+      }
+    }
+  },
+  vmac_xmit_base: (_n, d) => {
+    d.vmacXmitBase = true
   },
   garp_master_delay: garpMs('masterDelayMs'),
   garp_master_repeat: garpCount('masterRepeat'),
