@@ -286,6 +286,20 @@ export interface GlobalDefs {
   nftablesIfindex: boolean
   /** vrrp_notify_priority_changes: the notify FIFO gets MASTER_PRIORITY / BACKUP_PRIORITY lines. */
   notifyPriorityChanges: boolean
+  /**
+   * The process-level scheduling globals (keepalived's set_process_priorities),
+   * applied by src/io/scheduling.ts at start and after each reload. Absent = not set.
+   */
+  /** vrrp_priority: the nice value, -20..19 (0 = leave alone). */
+  processPriority?: number
+  /** vrrp_rt_priority: SCHED_RR priority 1..99 for the main thread (0 = leave alone). */
+  realtimePriority?: number
+  /** vrrp_rlimit_rttime: RLIMIT_RTTIME hard limit in µs while SCHED_RR (keepalived's default 10000). */
+  rlimitRttimeUs?: number
+  /** vrrp_no_swap: mlockall. */
+  noSwap?: boolean
+  /** vrrp_cpu_affinity: the CPUs the process may run on (empty = leave alone). */
+  cpuAffinity?: number[]
 }
 
 /** A block or keyword keepalived knows and vrrpd deliberately ignores (LVS etc.). */

@@ -32,6 +32,7 @@ import { NotifyFifoSlot } from './notify-fifo-slot.js'
 import { scriptSecurityOf } from './trackers.js'
 import type { StatusKind } from './status-files.js'
 import { watchSignals } from '../io/signals.js'
+import { applyScheduling, leaveRealtime } from '../io/scheduling.js'
 import { acquirePidFile, releasePidFile } from './pid-file.js'
 import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlServer } from './control-socket.js'
 import { createSdNotifier, statusSummary } from '../io/sd-notify.js'
@@ -121,6 +122,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
     log.warn(`status socket not available: ${(err as Error).message}`)
   }
   await daemon.start()
+  // keepalived's set_process_priorities: once the instances are set up.
+  applyScheduling(loaded.config.globalDefs, log)
   resetStates()
   systemd.ready(summary())
   announceStates = true
@@ -192,7 +195,10 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         }
         // keepalived closes the FIFO before the reload: the reload's own notifies go to the new one.
         await ports.reopenFifo(next.config)
+        // The rebuild runs at normal priority, as keepalived's reload does; then the new settings.
+        leaveRealtime(log)
         await daemon.reload(next.config)
+        applyScheduling(next.config.globalDefs, log)
         log.info('Reload finished')
       })
       // READY=1 whatever the reload's outcome: systemd waits for it after RELOADING=1.

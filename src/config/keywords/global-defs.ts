@@ -1,6 +1,7 @@
 /** `global_defs { ... }`: the keywords vrrpd acts on, and the rest keepalived knows. */
 import { DEFAULTS, type GlobalDefs } from '../model.js'
 import { parseIp } from '../address.js'
+import { SCHEDULING_KEYWORDS } from './scheduling.js'
 import { arg, flagArg, intArg, needArg, secondsArg, type Handler, type KeywordTable } from '../values.js'
 
 /** A fresh GlobalDefs with keepalived's defaults. */
@@ -103,6 +104,7 @@ function fifoScript(field: 'vrrpNotifyFifo' | 'notifyFifo'): Handler<GlobalDefs>
 
 /** global_defs keywords vrrpd acts on. */
 export const GLOBAL_DEFS_KEYWORDS: KeywordTable<GlobalDefs> = {
+  ...SCHEDULING_KEYWORDS,
   router_id: (n, g, ctx) => {
     const v = needArg(n, ctx)
     if (v !== undefined) g.routerId = v
@@ -213,8 +215,7 @@ export const GLOBAL_DEFS_IGNORED: readonly string[] = [
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'lvs_flush_onstop', 'lvs_sync_daemon', 'lvs_notify_fifo',
   'lvs_notify_fifo_script', 'vrrp_down_timer_adverts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
   'vrrp_iptables', 'vrrp_ipsets',
-  'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime',
-  'vrrp_rlimit_rtime', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+  'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   'fifo_write_vrrp_states_on_reload', 'checker_priority',
   'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_rlimit_rttime',
   'checker_rlimit_rtime', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity',

@@ -1,0 +1,212 @@
+/**
+ * The process-level scheduling globals, as keepalived's set_process_priorities
+ * and set_process_cpu_affinity apply them to its VRRP process: vrrp_rt_priority
+ * (SCHED_RR, with vrrp_rlimit_rttime as RLIMIT_RTTIME), else vrrp_priority (nice),
+ * vrrp_no_swap (mlockall) and vrrp_cpu_affinity.
+ *
+ * keepalived's VRRP process has one thread; Node has several (libuv's pool, V8's
+ * platform and GC workers, our config and VIP workers). On Linux the nice value,
+ * the scheduling policy and the CPU affinity belong to each thread, so "the
+ * process" has to be chosen thread by thread:
+ * - SCHED_RR goes to the main thread only (tid == pid, the one that runs the
+ *   timers and sends every advert), with SCHED_RESET_ON_FORK as keepalived sets it,
+ *   so that scripts and the threads Node starts later run at normal priority. A
+ *   busy-looping helper thread (a GC worker, a reload parse) can then never starve
+ *   the machine, and RLIMIT_RTTIME's accounting covers exactly the advert thread.
+ * - nice and the CPU affinity go to every thread that exists (/proc/self/task),
+ *   and later threads inherit them from the thread that creates them: the whole
+ *   process is as keepalived's single thread would be.
+ * - mlockall and RLIMIT_RTTIME are per process anyway.
+ * A failure (no CAP_SYS_NICE or CAP_IPC_LOCK) is logged with keepalived's words
+ * and the reason, never fatal.
+ */
+import { createRequire } from 'node:module'
+import { readdirSync } from 'node:fs'
+import type { GlobalDefs } from '../config/model.js'
+import { DEFAULT_RLIMIT_RTTIME_US } from '../config/keywords/scheduling.js'
+
+export interface SchedulingLog {
+  info(message: string): void
+  warn(message: string): void
+}
+
+const SCHED_OTHER = 0
+const SCHED_RR = 2
+const SCHED_RESET_ON_FORK = 0x40000000
+const PRIO_PROCESS = 0
+const RLIMIT_RTTIME = 15
+const MCL_CURRENT = 1
+const MCL_FUTURE = 2
+const MCL_ONFAULT = 4
+/** cpu_set_t: 1024 CPUs. */
+const CPU_SET_BYTES = 128
+
+interface SchedCalls {
+  sched_setscheduler(pid: number, policy: number, param: Buffer): number
+  setpriority(which: number, who: number, prio: number): number
+  getpriority(which: number, who: number): number
+  getrlimit(resource: number, rlim: Buffer): number
+  setrlimit(resource: number, rlim: Buffer): number
+  mlockall(flags: number): number
+  munlockall(): number
+  sched_setaffinity(pid: number, size: number, mask: Buffer): number
+  strerror(errnum: number): string
+  errno(): number
+}
+
+let calls: SchedCalls | Error | undefined
+function load(): SchedCalls | Error {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi')
+    const lib = koffi.load('libc.so.6')
+    return {
+      sched_setscheduler: lib.func('int sched_setscheduler(int pid, int policy, const uint8_t *param)'),
+      setpriority: lib.func('int setpriority(int which, uint32_t who, int prio)'),
+      getpriority: lib.func('int getpriority(int which, uint32_t who)'),
+      getrlimit: lib.func('int getrlimit(int resource, _Out_ uint8_t *rlim)'),
+      setrlimit: lib.func('int setrlimit(int resource, const uint8_t *rlim)'),
+      mlockall: lib.func('int mlockall(int flags)'),
+      munlockall: lib.func('int munlockall()'),
+      sched_setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)'),
+      strerror: lib.func('const char *strerror(int errnum)'),
+      errno: () => koffi.errno(),
+    }
+  } catch (error) {
+    return new Error(`koffi/libc could not be loaded: ${(error as Error).message}`)
+  }
+}
+
+/** What is in force, to undo on a reload that drops a setting. */
+interface Applied {
+  realtime: boolean
+  origRttime?: Buffer
+  nice?: number
+  origNice?: number
+  locked: boolean
+}
+const applied: Applied = { realtime: false, locked: false }
+
+/** Nothing to do: no libc needed (and none loaded) for a config without these keywords. */
+function wantsNothing(g: GlobalDefs): boolean {
+  return !g.realtimePriority && !g.processPriority && !g.noSwap && !g.cpuAffinity?.length
+}
+
+/**
+ * Brings the process to what `g` asks. Called at start (after the instances are
+ * up) and after each reload; a setting a reload removed is undone, as keepalived's
+ * reset_process_priorities does before it reloads (the CPU affinity excepted:
+ * keepalived leaves it as it was).
+ */
+export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
+  if (wantsNothing(g) && !applied.realtime && applied.nice === undefined && !applied.locked) return
+  calls ??= load()
+  if (calls instanceof Error) {
+    log.warn(`scheduling globals not applied: ${calls.message}`)
+    return
+  }
+  const c = calls
+  const why = (): string => c.strerror(c.errno())
+
+  if (g.realtimePriority) {
+    if (!setRealtime(c, g.realtimePriority)) log.warn(`child process: cannot raise priority (${why()})`)
+    else {
+      applied.realtime = true
+      const rttime = g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US
+      if (rttime) {
+        if (!applied.origRttime) {
+          const orig = Buffer.alloc(16)
+          if (c.getrlimit(RLIMIT_RTTIME, orig) === 0) applied.origRttime = orig
+        }
+        // Soft at half the hard limit: SIGXCPU (logged) before the kernel's SIGKILL.
+        if (c.setrlimit(RLIMIT_RTTIME, rlimit(Math.floor(rttime / 2), rttime)) !== 0) log.warn(`child process cannot set realtime rlimit (${why()})`)
+      }
+    }
+  } else if (applied.realtime) {
+    if (!setScheduler(c, SCHED_OTHER, 0)) log.warn(`child process: cannot reset realtime scheduling (${why()})`)
+    else {
+      applied.realtime = false
+      if (applied.origRttime && c.setrlimit(RLIMIT_RTTIME, applied.origRttime) !== 0) log.warn(`child process cannot reset realtime rlimit (${why()})`)
+    }
+  }
+
+  // keepalived sets the nice value only without a realtime priority.
+  const nice = g.realtimePriority ? 0 : (g.processPriority ?? 0)
+  if (nice !== 0 && nice !== applied.nice) {
+    applied.origNice ??= c.getpriority(PRIO_PROCESS, 0)
+    const failed = forEachThread(c, (tid) => c.setpriority(PRIO_PROCESS, tid, nice) === 0)
+    if (failed) log.info(`Unable to set process priority to ${nice} - ${failed}`)
+    else applied.nice = nice
+  } else if (nice === 0 && applied.nice !== undefined) {
+    const orig = applied.origNice ?? 0
+    const failed = forEachThread(c, (tid) => c.setpriority(PRIO_PROCESS, tid, orig) === 0)
+    if (failed) log.info(`Unable to reset process priority - ${failed}`)
+    else delete applied.nice
+  }
+
+  if (g.noSwap && !applied.locked) {
+    if (c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) !== 0) log.info(`Unable to lock process in memory - ${why()}`)
+    else applied.locked = true
+  } else if (!g.noSwap && applied.locked) {
+    c.munlockall()
+    applied.locked = false
+  }
+
+  if (g.cpuAffinity?.length) {
+    const mask = Buffer.alloc(CPU_SET_BYTES)
+    for (const cpu of g.cpuAffinity) mask[cpu >> 3] = (mask[cpu >> 3] ?? 0) | (1 << (cpu & 7))
+    const failed = forEachThread(c, (tid) => c.sched_setaffinity(tid, CPU_SET_BYTES, mask) === 0)
+    if (failed) log.warn(`unable to set cpu affinity to vrrp process (${failed})`)
+  }
+}
+
+/**
+ * Before a reload's instances are rebuilt on the main thread: normal scheduling,
+ * as keepalived's reload runs, so a long rebuild is not killed by RLIMIT_RTTIME.
+ * applyScheduling with the new config follows.
+ */
+export function leaveRealtime(log: SchedulingLog): void {
+  if (!applied.realtime || !calls || calls instanceof Error) return
+  const c = calls
+  if (!setScheduler(c, SCHED_OTHER, 0)) log.warn(`child process: cannot reset realtime scheduling (${c.strerror(c.errno())})`)
+  else applied.realtime = false
+}
+
+function setRealtime(c: SchedCalls, priority: number): boolean {
+  return setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, priority)
+}
+
+/** pid 0: the calling thread, which is the main thread (every caller runs on it). */
+function setScheduler(c: SchedCalls, policy: number, priority: number): boolean {
+  const param = Buffer.alloc(4)
+  param.writeInt32LE(priority)
+  return c.sched_setscheduler(0, policy, param) === 0
+}
+
+function rlimit(soft: number, hard: number): Buffer {
+  const b = Buffer.alloc(16)
+  b.writeBigUInt64LE(BigInt(soft), 0)
+  b.writeBigUInt64LE(BigInt(hard), 8)
+  return b
+}
+
+/**
+ * Runs `set` for each thread of this process; returns undefined when all
+ * succeeded, else why the first one failed. A thread that ended meanwhile
+ * (ESRCH) is no failure.
+ */
+function forEachThread(c: SchedCalls, set: (tid: number) => boolean): string | undefined {
+  let tids: number[]
+  try {
+    tids = readdirSync('/proc/self/task').map(Number)
+  } catch (error) {
+    return (error as Error).message
+  }
+  let failure: string | undefined
+  for (const tid of tids) {
+    if (set(tid)) continue
+    const errno = c.errno()
+    if (errno !== ESRCH) failure ??= c.strerror(errno)
+  }
+  return failure
+}
+const ESRCH = 3
