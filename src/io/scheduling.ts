@@ -2,7 +2,7 @@
  * The process-level scheduling globals, as keepalived's set_process_priorities
  * and set_process_cpu_affinity apply them to its VRRP process: vrrp_rt_priority
  * (SCHED_RR, with vrrp_rlimit_rttime as RLIMIT_RTTIME), else vrrp_priority (nice),
- * vrrp_no_swap (mlockall) and vrrp_cpu_affinity.
+ * vrrp_no_swap (memory locking) and vrrp_cpu_affinity.
  *
  * keepalived's VRRP process has one thread; Node has several (libuv's pool, V8's
  * platform and GC workers, our config and VIP workers). On Linux the nice value,
@@ -16,12 +16,18 @@
  * - nice and the CPU affinity go to every thread that exists (/proc/self/task),
  *   and later threads inherit them from the thread that creates them: the whole
  *   process is as keepalived's single thread would be.
- * - mlockall and RLIMIT_RTTIME are per process anyway.
+ * - RLIMIT_RTTIME is per process anyway.
+ * vrrp_no_swap cannot be keepalived's mlockall: V8 hands memory back with
+ * madvise(MADV_DONTNEED), which Linux refuses on locked memory, and V8 then
+ * aborts the process (measured: a worker's first code page, i.e. the first
+ * reload). So vrrpd locks the file-backed mappings (node's text with V8's
+ * builtins, libc, koffi), which V8 never discards, with MLOCK_ONFAULT as
+ * keepalived's MCL_ONFAULT: what has run stays in memory; the JavaScript heap does not.
  * A failure (no CAP_SYS_NICE or CAP_IPC_LOCK) is logged with keepalived's words
  * and the reason, never fatal.
  */
 import { createRequire } from 'node:module'
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import type { GlobalDefs } from '../config/model.js'
 import { DEFAULT_RLIMIT_RTTIME_US } from '../config/keywords/scheduling.js'
 
@@ -35,9 +41,7 @@ const SCHED_RR = 2
 const SCHED_RESET_ON_FORK = 0x40000000
 const PRIO_PROCESS = 0
 const RLIMIT_RTTIME = 15
-const MCL_CURRENT = 1
-const MCL_FUTURE = 2
-const MCL_ONFAULT = 4
+const MLOCK_ONFAULT = 1
 /** cpu_set_t: 1024 CPUs. */
 const CPU_SET_BYTES = 128
 
@@ -47,7 +51,7 @@ interface SchedCalls {
   getpriority(which: number, who: number): number
   getrlimit(resource: number, rlim: Buffer): number
   setrlimit(resource: number, rlim: Buffer): number
-  mlockall(flags: number): number
+  mlock2(addr: bigint, len: bigint, flags: number): number
   munlockall(): number
   sched_setaffinity(pid: number, size: number, mask: Buffer): number
   strerror(errnum: number): string
@@ -65,7 +69,7 @@ function load(): SchedCalls | Error {
       getpriority: lib.func('int getpriority(int which, uint32_t who)'),
       getrlimit: lib.func('int getrlimit(int resource, _Out_ uint8_t *rlim)'),
       setrlimit: lib.func('int setrlimit(int resource, const uint8_t *rlim)'),
-      mlockall: lib.func('int mlockall(int flags)'),
+      mlock2: lib.func('int mlock2(uint64_t addr, uint64_t len, unsigned int flags)'),
       munlockall: lib.func('int munlockall()'),
       sched_setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)'),
       strerror: lib.func('const char *strerror(int errnum)'),
@@ -79,6 +83,8 @@ function load(): SchedCalls | Error {
 /** What is in force, to undo on a reload that drops a setting. */
 interface Applied {
   realtime: boolean
+  /** RLIMIT_RTTIME set by us; origRttime is what it was before. */
+  rttime?: boolean
   origRttime?: Buffer
   nice?: number
   origNice?: number
@@ -108,7 +114,7 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
   const why = (): string => c.strerror(c.errno())
 
   if (g.realtimePriority) {
-    if (!setRealtime(c, g.realtimePriority)) log.warn(`child process: cannot raise priority (${why()})`)
+    if (!setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, g.realtimePriority)) log.warn(`child process: cannot raise priority (${why()})`)
     else {
       applied.realtime = true
       const rttime = g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US
@@ -119,13 +125,17 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
         }
         // Soft at half the hard limit: SIGXCPU (logged) before the kernel's SIGKILL.
         if (c.setrlimit(RLIMIT_RTTIME, rlimit(Math.floor(rttime / 2), rttime)) !== 0) log.warn(`child process cannot set realtime rlimit (${why()})`)
+        else applied.rttime = true
       }
     }
-  } else if (applied.realtime) {
-    if (!setScheduler(c, SCHED_OTHER, 0)) log.warn(`child process: cannot reset realtime scheduling (${why()})`)
-    else {
-      applied.realtime = false
-      if (applied.origRttime && c.setrlimit(RLIMIT_RTTIME, applied.origRttime) !== 0) log.warn(`child process cannot reset realtime rlimit (${why()})`)
+  } else {
+    if (applied.realtime) leaveRealtime(log)
+    // keepalived 2.2.7 "restores" a saved limit it never read (0/0); vrrpd the one it
+    // found. Raising a hard limit needs CAP_SYS_RESOURCE: without it (EPERM) the
+    // limit stays, harmless now that no thread of ours is realtime.
+    if (applied.rttime && applied.origRttime) {
+      if (c.setrlimit(RLIMIT_RTTIME, applied.origRttime) === 0) applied.rttime = false
+      else if (c.errno() !== EPERM) log.warn(`child process cannot reset realtime rlimit (${why()})`)
     }
   }
 
@@ -144,7 +154,8 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
   }
 
   if (g.noSwap && !applied.locked) {
-    if (c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) !== 0) log.info(`Unable to lock process in memory - ${why()}`)
+    const failed = lockFileMappings(c)
+    if (failed) log.info(`Unable to lock process in memory - ${failed}`)
     else applied.locked = true
   } else if (!g.noSwap && applied.locked) {
     c.munlockall()
@@ -171,15 +182,29 @@ export function leaveRealtime(log: SchedulingLog): void {
   else applied.realtime = false
 }
 
-function setRealtime(c: SchedCalls, priority: number): boolean {
-  return setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, priority)
-}
-
 /** pid 0: the calling thread, which is the main thread (every caller runs on it). */
 function setScheduler(c: SchedCalls, policy: number, priority: number): boolean {
   const param = Buffer.alloc(4)
   param.writeInt32LE(priority)
   return c.sched_setscheduler(0, policy, param) === 0
+}
+
+/** mlock2(MLOCK_ONFAULT) on every file-backed mapping; why the first failed, if one did. */
+function lockFileMappings(c: SchedCalls): string | undefined {
+  let maps: string
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8')
+  } catch (error) {
+    return (error as Error).message
+  }
+  for (const line of maps.split('\n')) {
+    // "start-end perms offset dev inode path": a path from "/" is a file (not [heap], [stack], anonymous).
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+ +\//.exec(line)
+    if (!m) continue
+    const start = BigInt(`0x${m[1]}`)
+    if (c.mlock2(start, BigInt(`0x${m[2]}`) - start, MLOCK_ONFAULT) !== 0) return c.strerror(c.errno())
+  }
+  return undefined
 }
 
 function rlimit(soft: number, hard: number): Buffer {
@@ -210,3 +235,4 @@ function forEachThread(c: SchedCalls, set: (tid: number) => boolean): string | u
   return failure
 }
 const ESRCH = 3
+const EPERM = 1

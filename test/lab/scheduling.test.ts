@@ -5,8 +5,9 @@
 //    vrrp_cpu_affinity 0: SCHED_RR|SCHED_RESET_ON_FORK at 20 on the main thread
 //    (vrrpd's other threads stay SCHED_OTHER), RLIMIT_RTTIME 20000/40000 µs,
 //    VmLck > 0, every thread on CPU 0;
-// 2. reload to vrrp_priority 5 alone: back to SCHED_OTHER with the original
-//    RLIMIT_RTTIME, nice 5 (on every vrrpd thread), nothing locked.
+// 2. reload to vrrp_priority 5 alone: back to SCHED_OTHER, nice 5 (on every
+//    vrrpd thread), nothing locked; RLIMIT_RTTIME back to what it was for vrrpd,
+//    0/0 for keepalived (a keepalived bug, written down in docs/configuration.md).
 import t from 'tap'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,6 +42,8 @@ function threads(pid: number): Thread[] {
 const mainThread = (pid: number): Thread => threads(pid).find((x) => x.tid === pid)!
 const vmLckKb = (pid: number): number => Number(/VmLck:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
 const rtLimit = (pid: number): string => /Max realtime timeout\s+(\S+)\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))!.slice(1, 3).join('/')
+const CAP_SYS_RESOURCE = 24n
+const hasSysResource = ((BigInt(`0x${/CapEff:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> CAP_SYS_RESOURCE) & 1n) === 1n
 const pidIn = (file: string): number => Number(readFileSync(file, 'utf8').trim())
 
 if (requireRoot(t)) {
@@ -91,10 +94,14 @@ if (requireRoot(t)) {
       const main = mainThread(pid)
       t.equal(main.policy, 0, `${who}: main thread back to SCHED_OTHER`)
       t.equal(main.nice, 5, `${who}: nice 5`)
-      t.equal(rtLimit(pid), originalRtLimit, `${who}: RLIMIT_RTTIME as it was`)
+      // keepalived 2.2.7 "restores" a saved limit it never read: 0/0 (docs/configuration.md).
+      // vrrpd restores the original; raising a hard limit needs CAP_SYS_RESOURCE (not in every container).
+      const restored = who === 'keepalived' ? '0/0' : hasSysResource ? originalRtLimit : '20000/40000'
+      t.equal(rtLimit(pid), restored, `${who}: RLIMIT_RTTIME ${rtLimit(pid)}`)
       t.equal(vmLckKb(pid), 0, `${who}: nothing locked`)
     }
     t.ok(threads(vPid).every((x) => x.nice === 5), 'every vrrpd thread at nice 5')
-    t.equal(v.find(/cannot|Unable|unable/, 0), undefined, 'vrrpd logged no failure')
+    const failure = v.find(/cannot|Unable|unable/, 0)?.text
+    t.equal(failure, undefined, `vrrpd logged no failure: ${failure}`)
   })
 }
