@@ -64,16 +64,15 @@ export const SCHEDULING_KEYWORDS: KeywordTable<GlobalDefs> = {
     // sysconf(_SC_NPROCESSORS_ONLN): the CPUs online, not the ones we may run on.
     const online = cpus().length
     const set = new Set<number>()
-    let last = 0
     for (const t of n.args) {
       const id = readInt(n, ctx, t.text, 0, online - 1)
       if (id === undefined) {
-        // keepalived prints the last id it read and forgets the whole set.
-        ctx.sink.error(n.at, `Invalid cpu_id:${last} specified for vrrp process`)
+        // keepalived names the number it read, 0 for a word, and forgets the whole set.
+        const read = /^[+-]?\d+$/.test(t.text) ? Number(t.text) : 0
+        ctx.sink.error(n.at, `Invalid cpu_id:${read} specified for vrrp process`)
         g.cpuAffinity = []
         return
       }
-      last = id
       set.add(id)
     }
     g.cpuAffinity = [...set].sort((a, b) => a - b)
