@@ -6,6 +6,7 @@
  * setting for (LVS, SNMP, DBus, process priorities), which is what keepalived
  * prints for a VRRP-only config that does not set them.
  */
+import { DEFAULT_RLIMIT_RTTIME_US } from '../config/keywords/scheduling.js'
 import { hostname } from 'node:os'
 import type { Config, GarpSettings } from '../config/model.js'
 import { vrrpdTableName } from '../io/nftables-script.js'
@@ -64,10 +65,12 @@ export function renderGlobalDefinitions(config: Config, owner: GlobalDumpOwner):
     ` VRRP strict mode = ${bool(g.vrrpStrict)}`,
     ` Max auto priority = ${g.maxAutoPriority ?? 0}`,
     ' Min auto priority delay = 1000000 usecs',
-    ' VRRP process priority = 0',
-    " VRRP don't swap = false",
-    ' VRRP realtime priority = 0',
-    ' VRRP realtime limit = 10000',
+    ` VRRP process priority = ${g.processPriority ?? 0}`,
+    ` VRRP don't swap = ${bool(g.noSwap ?? false)}`,
+    ` VRRP realtime priority = ${g.realtimePriority ?? 0}`,
+    // keepalived writes each CPU followed by a space.
+    ...(g.cpuAffinity?.length ? [` VRRP CPU Affinity = ${g.cpuAffinity.map((c) => `${c} `).join('')}`] : []),
+    ` VRRP realtime limit = ${g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US}`,
     ' Checker process priority = 0',
     " Checker don't swap = false",
     ' Checker realtime priority = 0',

@@ -77,6 +77,11 @@ if (requireRoot(t)) {
     }
     const chrt = await lab.exec('v', 'chrt', ['-p', String(vPid)])
     t.match(chrt.stdout, /SCHED_RR\|SCHED_RESET_ON_FORK/, `chrt -p: ${chrt.stdout.trim()}`)
+    // keepalived's global_data.c dump_global_data lines, in vrrpd's SIGUSR1 dump.
+    const { data } = await v.dataFiles()
+    for (const line of [' VRRP don\'t swap = true', ' VRRP realtime priority = 20', ' VRRP CPU Affinity = 0 ', ' VRRP realtime limit = 40000']) {
+      t.ok(data.split('\n').includes(line), `keepalived.data has "${line}"`)
+    }
     const others = threads(vPid).filter((x) => x.tid !== vPid)
     t.ok(others.length > 0 && others.every((x) => x.policy === 0), `vrrpd's ${others.length} other threads stay SCHED_OTHER`)
   })
