@@ -42,6 +42,15 @@ const SCHED_RESET_ON_FORK = 0x40000000
 const PRIO_PROCESS = 0
 const RLIMIT_RTTIME = 15
 const MLOCK_ONFAULT = 1
+/**
+ * The shortest RLIMIT_RTTIME vrrpd sets (µs). keepalived's default, 10 ms, is
+ * one C event loop turn many times over, but not one of Node's: the first
+ * transitions after start (JIT compiling, a GC) ran longer without sleeping, and
+ * the kernel's SIGKILL at the hard limit came before the SIGXCPU at the soft one
+ * could even be handled (measured: 20 instances, 10 ms adverts, killed 1 run in 2
+ * at 10000, none at 20000 or 50000). One second still stops a runaway loop.
+ */
+const MIN_RLIMIT_RTTIME_US = 1_000_000
 /** cpu_set_t: 1024 CPUs. */
 const CPU_SET_BYTES = 128
 
@@ -117,7 +126,9 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
     if (!setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, g.realtimePriority)) log.warn(`child process: cannot raise priority (${why()})`)
     else {
       applied.realtime = true
-      const rttime = g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US
+      const asked = g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US
+      const rttime = asked && Math.max(asked, MIN_RLIMIT_RTTIME_US)
+      if (rttime !== asked) log.info(`vrrp_rlimit_rttime ${asked} us is shorter than one JavaScript burst can be: using ${rttime} us (docs/configuration.md)`)
       if (rttime) {
         if (!applied.origRttime) {
           const orig = Buffer.alloc(16)

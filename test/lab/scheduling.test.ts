@@ -1,13 +1,14 @@
 // The scheduling globals (issue 9): vrrpd (host v) and keepalived 2.2.7's VRRP
 // process (host k) run the same global_defs side by side, and the kernel's view
 // of each process is compared:
-// 1. vrrp_rt_priority 20 + vrrp_rlimit_rttime 40000 + vrrp_no_swap +
+// 1. vrrp_rt_priority 20 + vrrp_rlimit_rttime 2000000 + vrrp_no_swap +
 //    vrrp_cpu_affinity 0: SCHED_RR|SCHED_RESET_ON_FORK at 20 on the main thread
-//    (vrrpd's other threads stay SCHED_OTHER), RLIMIT_RTTIME 20000/40000 µs,
+//    (vrrpd's other threads stay SCHED_OTHER), RLIMIT_RTTIME 1000000/2000000 µs,
 //    VmLck > 0, every thread on CPU 0;
 // 2. reload to vrrp_priority 5 alone: back to SCHED_OTHER, nice 5 (on every
 //    vrrpd thread), nothing locked; RLIMIT_RTTIME back to what it was for vrrpd,
-//    0/0 for keepalived (a keepalived bug, written down in docs/configuration.md).
+//    0/0 for keepalived (a keepalived bug, written down in docs/configuration.md);
+// 3. vrrpd alone, reload to vrrp_rt_priority 20: the default 10 ms limit becomes 1 s.
 import t from 'tap'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -53,7 +54,7 @@ if (requireRoot(t)) {
     const inst: InstanceSpec = { name: 'VI_1', iface: 'eth0', vrid, priority: 100, vips: [`${lab.address(vrid + 100)}/24`] }
     return renderConf({ global, instances: [inst] })
   }
-  const step1 = ['vrrp_rt_priority 20', 'vrrp_rlimit_rttime 40000', 'vrrp_no_swap', 'vrrp_cpu_affinity 0']
+  const step1 = ['vrrp_rt_priority 20', 'vrrp_rlimit_rttime 2000000', 'vrrp_no_swap', 'vrrp_cpu_affinity 0']
   const step2 = ['vrrp_priority 5']
   const originalRtLimit = rtLimit(process.pid)
 
@@ -71,7 +72,7 @@ if (requireRoot(t)) {
       const main = mainThread(pid)
       t.equal(main.policy, SCHED_RR, `${who}: main thread SCHED_RR`)
       t.equal(main.rtPriority, 20, `${who}: at priority 20`)
-      t.equal(rtLimit(pid), '20000/40000', `${who}: RLIMIT_RTTIME soft/hard`)
+      t.equal(rtLimit(pid), '1000000/2000000', `${who}: RLIMIT_RTTIME soft/hard`)
       t.ok(vmLckKb(pid) > 0, `${who}: VmLck ${vmLckKb(pid)} kB`)
       t.same([...new Set(threads(pid).map((x) => x.cpus))], ['0'], `${who}: every thread on CPU 0`)
     }
@@ -79,7 +80,7 @@ if (requireRoot(t)) {
     t.match(chrt.stdout, /SCHED_RR\|SCHED_RESET_ON_FORK/, `chrt -p: ${chrt.stdout.trim()}`)
     // keepalived's global_data.c dump_global_data lines, in vrrpd's SIGUSR1 dump.
     const { data } = await v.dataFiles()
-    for (const line of [' VRRP don\'t swap = true', ' VRRP realtime priority = 20', ' VRRP CPU Affinity = 0 ', ' VRRP realtime limit = 40000']) {
+    for (const line of [' VRRP don\'t swap = true', ' VRRP realtime priority = 20', ' VRRP CPU Affinity = 0 ', ' VRRP realtime limit = 2000000']) {
       t.ok(data.split('\n').includes(line), `keepalived.data has "${line}"`)
     }
     const others = threads(vPid).filter((x) => x.tid !== vPid)
@@ -101,12 +102,26 @@ if (requireRoot(t)) {
       t.equal(main.nice, 5, `${who}: nice 5`)
       // keepalived 2.2.7 "restores" a saved limit it never read: 0/0 (docs/configuration.md).
       // vrrpd restores the original; raising a hard limit needs CAP_SYS_RESOURCE (not in every container).
-      const restored = who === 'keepalived' ? '0/0' : hasSysResource ? originalRtLimit : '20000/40000'
+      const restored = who === 'keepalived' ? '0/0' : hasSysResource ? originalRtLimit : '1000000/2000000'
       t.equal(rtLimit(pid), restored, `${who}: RLIMIT_RTTIME ${rtLimit(pid)}`)
       t.equal(vmLckKb(pid), 0, `${who}: nothing locked`)
     }
     t.ok(threads(vPid).every((x) => x.nice === 5), 'every vrrpd thread at nice 5')
     const failure = v.find(/cannot|Unable|unable/, 0)?.text
     t.equal(failure, undefined, `vrrpd logged no failure: ${failure}`)
+  })
+
+  // vrrpd alone: keepalived 2.2.7 in a container without CAP_SYS_RESOURCE cannot
+  // raise its 0/0 limit again, and the kernel kills it at once.
+  t.test('reload to vrrp_rt_priority alone: vrrpd raises the 10 ms default to 1 s', async (t) => {
+    v.writeConfig(conf(61, ['vrrp_rt_priority 20']))
+    const since = performance.now()
+    v.signal('SIGHUP')
+    await v.waitForLog(/Reload finished/, 15_000, since)
+    t.equal(mainThread(vPid).policy, SCHED_RR, 'SCHED_RR again')
+    t.equal(rtLimit(vPid), '500000/1000000', 'RLIMIT_RTTIME 500000/1000000')
+    t.ok(v.find(/vrrp_rlimit_rttime 10000 us is shorter than one JavaScript burst can be: using 1000000 us/, since), 'and says so')
+    await new Promise((r) => setTimeout(r, 1000))
+    t.equal(v.proc.running, true, 'still running a second later')
   })
 }
