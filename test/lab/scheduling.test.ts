@@ -8,12 +8,14 @@
 // 2. reload to vrrp_priority 5 alone: back to SCHED_OTHER, nice 5 (on every
 //    vrrpd thread), nothing locked; RLIMIT_RTTIME back to what it was for vrrpd,
 //    0/0 for keepalived (a keepalived bug, written down in docs/configuration.md);
-// 3. vrrpd alone, reload to vrrp_rt_priority 20: the default 10 ms limit becomes 1 s.
+// 3. vrrpd alone, reload to vrrp_rt_priority 20: the default 10 ms limit becomes 1 s;
+// 4. vrrpd as the hardened unit runs it: the failures are logged, it runs on.
 import t from 'tap'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
 import { startKeepalived } from '../helpers/keepalived.js'
+import { startVrrpd } from '../helpers/vrrpd.js'
 import { renderConf, scratchDir, startRuntimeVrrpd, type InstanceSpec } from '../helpers/runtime-vrrpd.js'
 
 interface Thread {
@@ -123,5 +125,18 @@ if (requireRoot(t)) {
     t.ok(v.find(/vrrp_rlimit_rttime 10000 us is shorter than one JavaScript burst can be: using 1000000 us/, since), 'and says so')
     await new Promise((r) => setTimeout(r, 1000))
     t.equal(v.proc.running, true, 'still running a second later')
+  })
+
+  t.test('as the hardened unit runs it (no CAP_SYS_NICE, no CAP_IPC_LOCK): logged, not fatal', async (t) => {
+    const n = startVrrpd(lab, 'k', { config: conf(65, ['vrrp_rt_priority 20', 'vrrp_no_swap', 'vrrp_cpu_affinity 0']), nonRoot: { uid: 65534, gid: 65534 } })
+    t.teardown(() => n.stop())
+    await n.waitForLog(/\(VI_1\) Entering MASTER STATE/, 15_000)
+    await n.waitForLog(/child process: cannot raise priority \(Operation not permitted\)/, 5000)
+    await n.waitForLog(/Unable to lock process in memory - /, 5000)
+    const pid = n.proc.child.pid!
+    t.equal(mainThread(pid).policy, 0, 'normal scheduling')
+    t.same([...new Set(threads(pid).map((x) => x.cpus))], ['0'], 'the affinity needs no privilege')
+    await new Promise((r) => setTimeout(r, 500))
+    t.equal(n.proc.running, true, 'still running')
   })
 }
