@@ -14,6 +14,7 @@ import { addressToBytes } from '../protocol/index.js'
 import { createAddressManager } from './address-manager.js'
 import { silentLog, type IoLog } from './io-log.js'
 import type { AddressManager } from './ports.js'
+import { NLMSG_HDRLEN, align4, putU16, putU32, rtattr } from './netlink-encode.js'
 
 type Outcome = { ok: true } | { ok: false; error: string }
 
@@ -49,7 +50,6 @@ const ENODEV = 19
 const EADDRNOTAVAIL = 99
 
 /** sizeof(struct nlmsghdr), sizeof(struct ifaddrmsg) */
-const NLMSG_HDRLEN = 16
 const IFADDRMSG_LEN = 8
 /** How long an add/remove waits for the kernel's ack before giving up (it is normally there at once). */
 const ACK_TIMEOUT_MS = 1000
@@ -68,29 +68,6 @@ export function scopeNumber(scope: string): number | undefined {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(scope)) return undefined
   const n = Number(scope)
   return n <= 255 ? n : undefined
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3
-}
-
-function u16(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt16LE(v, at)
-  else b.writeUInt16BE(v, at)
-}
-
-function u32(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt32LE(v, at)
-  else b.writeUInt32BE(v, at)
-}
-
-/** struct rtattr { u16 rta_len; u16 rta_type; } + payload, padded to 4 bytes. */
-function rtattr(type: number, payload: Buffer): Buffer {
-  const b = Buffer.alloc(align4(4 + payload.length))
-  u16(b, 4 + payload.length, 0)
-  u16(b, type, 2)
-  payload.copy(b, 4)
-  return b
 }
 
 /**
@@ -149,23 +126,23 @@ export function buildAddressRequest(op: 'add' | 'remove', vip: VipEntry, ifindex
 
   const head = Buffer.alloc(NLMSG_HDRLEN + IFADDRMSG_LEN)
   const len = head.length + attrs.reduce((n, a) => n + a.length, 0)
-  u32(head, len, 0)
-  u16(head, op === 'add' ? RTM_NEWADDR : RTM_DELADDR, 4)
-  u16(head, op === 'add' ? NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE : NLM_F_REQUEST | NLM_F_ACK, 6)
-  u32(head, seq >>> 0, 8)
-  u32(head, 0, 12) // nlmsg_pid: 0, the kernel fills in the sender's port id
+  putU32(head, len, 0)
+  putU16(head, op === 'add' ? RTM_NEWADDR : RTM_DELADDR, 4)
+  putU16(head, op === 'add' ? NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE : NLM_F_REQUEST | NLM_F_ACK, 6)
+  putU32(head, seq >>> 0, 8)
+  putU32(head, 0, 12) // nlmsg_pid: 0, the kernel fills in the sender's port id
   head.writeUInt8(family === 4 ? AF_INET : AF_INET6, 16)
   head.writeUInt8(vip.prefixLength, 17)
   head.writeUInt8(op === 'add' && family === 6 ? IFA_F_NODAD : 0, 18)
   head.writeUInt8(scope, 19)
-  u32(head, ifindex, 20)
+  putU32(head, ifindex, 20)
   return { ok: true, bytes: Buffer.concat([head, ...attrs]) }
 }
 
 /** struct sockaddr_nl to the kernel (nl_pid 0, no groups). */
 export function sockaddrNl(): Buffer {
   const b = Buffer.alloc(12)
-  u16(b, AF_NETLINK, 0)
+  putU16(b, AF_NETLINK, 0)
   return b
 }
 
@@ -220,7 +197,6 @@ export function parseAcks(buf: Buffer): Ack[] {
   return acks
 }
 
-
 /** An {@link AddressManager} that can also release its socket. */
 export interface NetlinkAddressManager extends AddressManager {
   close(): void
@@ -255,7 +231,7 @@ export function createNetlinkAddressManager(opts: { fallback?: AddressManager; l
       else {
         // As iproute2: the kernel's own words for a refusal, and no echo of the request. Best effort (old kernels lack them).
         const one = Buffer.alloc(4)
-        u32(one, 1, 0)
+        putU32(one, 1, 0)
         libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4)
         libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4)
       }

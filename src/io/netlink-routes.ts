@@ -13,6 +13,7 @@ import { addressToBytes } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
 import { loadLibc, type Libc } from './libc.js'
 import { createNetlinkChannel } from './netlink-channel.js'
+import { NLMSG_HDRLEN, putU16, putU32, rtattr, u32attr } from './netlink-encode.js'
 
 const AF_INET = 2
 const AF_INET6 = 10
@@ -53,33 +54,9 @@ const RT_SCOPE_UNIVERSE = 0
 const RT_SCOPE_NOWHERE = 255
 const RTNH_F_ONLINK = 4
 const RTPROT_KEEPALIVED = 18
-const NLMSG_HDRLEN = 16
 const RTMSG_LEN = 12
 
 type Outcome = { ok: true } | { ok: false; error: string }
-const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-function u16(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt16LE(v, at)
-  else b.writeUInt16BE(v, at)
-}
-function u32(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt32LE(v >>> 0, at)
-  else b.writeUInt32BE(v >>> 0, at)
-}
-function rtattr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length
-  const b = Buffer.alloc((len + 3) & ~3)
-  u16(b, len, 0)
-  u16(b, type, 2)
-  payload.copy(b, 4)
-  return b
-}
-function u32attr(type: number, v: number): Buffer {
-  const p = Buffer.alloc(4)
-  u32(p, v, 0)
-  return rtattr(type, p)
-}
 
 /** The RTM_NEWROUTE / RTM_DELROUTE message for `route`; `oif` is the index of its `dev` (0: none). */
 export function buildRouteRequest(op: 'add' | 'remove', route: RouteEntry, oif: number, seq: number): Buffer {
@@ -98,10 +75,10 @@ export function buildRouteRequest(op: 'add' | 'remove', route: RouteEntry, oif: 
   if (route.table > 255) attrs.push(u32attr(RTA_TABLE, route.table))
   const body = Buffer.concat(attrs)
   const msg = Buffer.alloc(NLMSG_HDRLEN + RTMSG_LEN + body.length)
-  u32(msg, msg.length, 0)
-  u16(msg, op === 'add' ? RTM_NEWROUTE : RTM_DELROUTE, 4)
-  u16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE : 0), 6)
-  u32(msg, seq, 8)
+  putU32(msg, msg.length, 0)
+  putU16(msg, op === 'add' ? RTM_NEWROUTE : RTM_DELROUTE, 4)
+  putU16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE : 0), 6)
+  putU32(msg, seq, 8)
   const r = NLMSG_HDRLEN
   msg[r] = family === 4 ? AF_INET : AF_INET6
   msg[r + 1] = route.prefixLength // rtm_dst_len
@@ -111,7 +88,7 @@ export function buildRouteRequest(op: 'add' | 'remove', route: RouteEntry, oif: 
   msg[r + 5] = route.protocol ?? RTPROT_KEEPALIVED
   msg[r + 6] = route.scope ?? (op === 'add' ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE)
   msg[r + 7] = route.type
-  u32(msg, route.onlink ? RTNH_F_ONLINK : 0, r + 8)
+  putU32(msg, route.onlink ? RTNH_F_ONLINK : 0, r + 8)
   body.copy(msg, NLMSG_HDRLEN + RTMSG_LEN)
   return msg
 }
@@ -139,10 +116,10 @@ export function buildRuleRequest(op: 'add' | 'remove', rule: RuleEntry, seq: num
   if (rule.action === FR_ACT_GOTO && rule.gotoTarget !== undefined) attrs.push(u32attr(FRA_GOTO, rule.gotoTarget))
   const body = Buffer.concat(attrs)
   const msg = Buffer.alloc(NLMSG_HDRLEN + FIB_RULE_HDR_LEN + body.length)
-  u32(msg, msg.length, 0)
-  u16(msg, op === 'add' ? RTM_NEWRULE : RTM_DELRULE, 4)
-  u16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : 0), 6)
-  u32(msg, seq, 8)
+  putU32(msg, msg.length, 0)
+  putU16(msg, op === 'add' ? RTM_NEWRULE : RTM_DELRULE, 4)
+  putU16(msg, NLM_F_REQUEST | NLM_F_ACK | (op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : 0), 6)
+  putU32(msg, seq, 8)
   const h = NLMSG_HDRLEN
   msg[h] = family === 4 ? AF_INET : AF_INET6
   msg[h + 1] = rule.to?.prefixLength ?? 0 // dst_len
@@ -150,7 +127,7 @@ export function buildRuleRequest(op: 'add' | 'remove', rule: RuleEntry, seq: num
   msg[h + 3] = 0 // tos
   msg[h + 4] = rule.action === FR_ACT_TO_TBL && rule.table !== undefined && rule.table <= 255 ? rule.table : RT_TABLE_UNSPEC
   msg[h + 7] = rule.action
-  u32(msg, rule.invert ? FIB_RULE_INVERT : 0, h + 8)
+  putU32(msg, rule.invert ? FIB_RULE_INVERT : 0, h + 8)
   body.copy(msg, NLMSG_HDRLEN + FIB_RULE_HDR_LEN)
   return msg
 }

@@ -11,11 +11,10 @@
  * manager talks through src/io/netlink-channel.ts. Inspection (what an
  * existing interface is) reads `ip -j -d link show`, off the failover path.
  */
-import { endianness } from 'node:os'
 import { runIp, type IpRunner } from './ip-command.js'
 import { createNetlinkChannel, type NetlinkChannel, type NetlinkOutcome } from './netlink-channel.js'
+import { NLMSG_HDRLEN, putI32, putU16, putU32, rtattr, u32attr } from './netlink-encode.js'
 
-const LE = endianness() === 'LE'
 const RTM_NEWLINK = 16
 const RTM_DELLINK = 17
 const NLM_F_REQUEST = 0x1
@@ -37,44 +36,21 @@ const IFLA_INET6_ADDR_GEN_MODE = 8
 const IN6_ADDR_GEN_MODE_NONE = 1
 /** linux/if_link.h MACVLAN_MODE_PRIVATE */
 export const MACVLAN_MODE_PRIVATE = 1
-const NLMSG_HDRLEN = 16
 const IFINFOMSG_LEN = 16
 const ENODEV = 19
 
-function u16(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt16LE(v, at)
-  else b.writeUInt16BE(v, at)
-}
-function u32(b: Buffer, v: number, at: number): void {
-  if (LE) b.writeUInt32LE(v >>> 0, at)
-  else b.writeUInt32BE(v >>> 0, at)
-}
-function attr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length
-  const b = Buffer.alloc((len + 3) & ~3)
-  u16(b, len, 0)
-  u16(b, type, 2)
-  payload.copy(b, 4)
-  return b
-}
-function u32attr(type: number, v: number): Buffer {
-  const p = Buffer.alloc(4)
-  u32(p, v, 0)
-  return attr(type, p)
-}
 /** nlmsghdr + ifinfomsg (index, flags, change) + attributes. */
 function linkMessage(type: number, flags: number, seq: number, ifi: { index?: number; flags?: number; change?: number }, attrs: Buffer[]): Buffer {
   const body = Buffer.concat(attrs)
   const msg = Buffer.alloc(NLMSG_HDRLEN + IFINFOMSG_LEN + body.length)
-  u32(msg, msg.length, 0)
-  u16(msg, type, 4)
-  u16(msg, flags, 6)
-  u32(msg, seq, 8)
+  putU32(msg, msg.length, 0)
+  putU16(msg, type, 4)
+  putU16(msg, flags, 6)
+  putU32(msg, seq, 8)
   msg[NLMSG_HDRLEN] = AF_UNSPEC
-  if (LE) msg.writeInt32LE(ifi.index ?? 0, NLMSG_HDRLEN + 4)
-  else msg.writeInt32BE(ifi.index ?? 0, NLMSG_HDRLEN + 4)
-  u32(msg, ifi.flags ?? 0, NLMSG_HDRLEN + 8)
-  u32(msg, ifi.change ?? 0, NLMSG_HDRLEN + 12)
+  putI32(msg, ifi.index ?? 0, NLMSG_HDRLEN + 4)
+  putU32(msg, ifi.flags ?? 0, NLMSG_HDRLEN + 8)
+  putU32(msg, ifi.change ?? 0, NLMSG_HDRLEN + 12)
   body.copy(msg, NLMSG_HDRLEN + IFINFOMSG_LEN)
   return msg
 }
@@ -92,22 +68,22 @@ export function macBytes(mac: string): Buffer {
  * MAC and mode of the existing macvlan of that index in place.
  */
 export function buildMacvlanRequest(o: { name: string; link: number; mac: string; update?: number }, seq: number): Buffer {
-  const data = attr(IFLA_INFO_DATA, u32attr(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE))
-  const linkinfo = attr(IFLA_LINKINFO, Buffer.concat([attr(IFLA_INFO_KIND, Buffer.from('macvlan')), data]))
+  const data = rtattr(IFLA_INFO_DATA, u32attr(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE))
+  const linkinfo = rtattr(IFLA_LINKINFO, Buffer.concat([rtattr(IFLA_INFO_KIND, Buffer.from('macvlan')), data]))
   const attrs = [linkinfo]
   if (o.update === undefined) {
     attrs.push(u32attr(IFLA_LINK, o.link))
-    attrs.push(attr(IFLA_IFNAME, Buffer.from(`${o.name}\0`)))
+    attrs.push(rtattr(IFLA_IFNAME, Buffer.from(`${o.name}\0`)))
   }
-  attrs.push(attr(IFLA_ADDRESS, macBytes(o.mac)))
+  attrs.push(rtattr(IFLA_ADDRESS, macBytes(o.mac)))
   const flags = NLM_F_REQUEST | NLM_F_ACK | (o.update === undefined ? NLM_F_CREATE | NLM_F_EXCL : 0)
   return linkMessage(RTM_NEWLINK, flags, seq, { index: o.update ?? 0 }, attrs)
 }
 
 /** RTM_NEWLINK setting IFLA_INET6_ADDR_GEN_MODE none (before the link goes up, so no EUI-64 address appears). */
 export function buildAddrGenModeNoneRequest(index: number, seq: number): Buffer {
-  const inet6 = attr(AF_INET6, attr(IFLA_INET6_ADDR_GEN_MODE, Buffer.from([IN6_ADDR_GEN_MODE_NONE])))
-  return linkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, { index }, [attr(IFLA_AF_SPEC, inet6)])
+  const inet6 = rtattr(AF_INET6, rtattr(IFLA_INET6_ADDR_GEN_MODE, Buffer.from([IN6_ADDR_GEN_MODE_NONE])))
+  return linkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, { index }, [rtattr(IFLA_AF_SPEC, inet6)])
 }
 
 /** RTM_NEWLINK setting IFF_UP. */
