@@ -123,7 +123,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   }
   await daemon.start()
   // keepalived's set_process_priorities: once the instances are set up.
-  applyScheduling(loaded.config.globalDefs, log)
+  schedule(loaded.config, log)
   resetStates()
   systemd.ready(summary())
   announceStates = true
@@ -198,7 +198,7 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         // The rebuild runs at normal priority, as keepalived's reload does; then the new settings.
         leaveRealtime(log)
         await daemon.reload(next.config)
-        applyScheduling(next.config.globalDefs, log)
+        schedule(next.config, log)
         log.info('Reload finished')
       })
       // READY=1 whatever the reload's outcome: systemd waits for it after RELOADING=1.
@@ -278,6 +278,15 @@ function endAfterStop(code: number): void {
 
 const LINGER_MS = 2000
 const LOG_DRAIN_MS = 250
+
+/** The scheduling globals; a bug of ours there must not stop the daemon. */
+function schedule(config: Config, log: Logger): void {
+  try {
+    applyScheduling(config.globalDefs, log)
+  } catch (err) {
+    log.error({ err }, 'internal error applying the scheduling globals; vrrpd keeps running')
+  }
+}
 
 /**
  * Modules a daemon needs only later (a reload, a dump signal, the metrics

@@ -47,8 +47,8 @@ const MLOCK_ONFAULT = 1
  * one C event loop turn many times over, but not one of Node's: the first
  * transitions after start (JIT compiling, a GC) ran longer without sleeping, and
  * the kernel's SIGKILL at the hard limit came before the SIGXCPU at the soft one
- * could even be handled (measured: 20 instances, 10 ms adverts, killed 1 run in 2
- * at 10000, none at 20000 or 50000). One second still stops a runaway loop.
+ * could even be handled (measured: 20 instances, 10 ms adverts, killed in 2 of 3 runs
+ * at 10000; none in 1 run at 20000, 2 at 50000, 1 at 200000). One second still stops a runaway loop.
  */
 const MIN_RLIMIT_RTTIME_US = 1_000_000
 /** cpu_set_t: 1024 CPUs. */
