@@ -9,7 +9,7 @@
 // Root, after `npm run build`. Writes bench/results/scale-<date>-<parts>.md (the commit, the load average).
 //   node bench/scale.mjs [--quick] [--parts footprint,hold,fast,vips] [--sizes 1,100,255,1000]
 //                        [--reps N] [--seconds S] [--hold S] [--fast S] [--kinds vrrpd,keepalived]
-//                        [--cpu-prof DIR] [--rt-priority N] [--out FILE | --no-write]
+//                        [--cpu-prof DIR] [--rt-priority N] [--vrrp-rt-priority N] [--out FILE | --no-write]
 // Full mode takes ~45 min in all: run it part by part (each under ~15 min), e.g.
 //   --parts footprint --sizes 1,100   --parts footprint --sizes 255,1000   --parts hold   --parts fast,vips
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -34,6 +34,9 @@ const FAST_S = Number(option('--fast', QUICK ? 20 : 300))
 const CPU_PROF = option('--cpu-prof', undefined)
 // Both daemons under SCHED_RR at this priority (chrt -r), e.g. for the fast part: what it takes to hold 10 ms adverts under CPU stress.
 const RT_PRIORITY = option('--rt-priority', undefined)
+// The fast part's global_defs get `vrrp_rt_priority N` (each daemon applies it itself: keepalived to its
+// VRRP process, vrrpd to its main thread), instead of chrt on the whole process.
+const VRRP_RT_PRIORITY = option('--vrrp-rt-priority', undefined)
 const KINDS = (option('--kinds', 'vrrpd,keepalived')).split(',')
 const IFACES = 4
 const HOSTS = ['a', 'b', 'obs']
@@ -218,7 +221,7 @@ async function fast() {
     let a, b, cap
     const s = { kind, count, seconds: FAST_S }
     try {
-      ;({ a, b } = await startPair(kind, count, { version: 3, advertInt: 0.01 }, { settleMs: 1000, vrrpdArgs: ['--metrics-listen', '127.0.0.1:9655'] }))
+      ;({ a, b } = await startPair(kind, count, { version: 3, advertInt: 0.01, ...(VRRP_RT_PRIORITY ? { extraGlobal: `  vrrp_rt_priority ${VRRP_RT_PRIORITY}\n` } : {}) }, { settleMs: 1000, vrrpdArgs: ['--metrics-listen', '127.0.0.1:9655'] }))
       cap = startCapture(lab, 'obs', work)
       await cap.ready()
       // Two CPU hogs for the 2 cores, started after the election: the question is whether they cause a failover.
@@ -468,7 +471,7 @@ const date = new Date().toISOString()
 const report = [
   `# scale bench: vrrpd vs keepalived (${date.slice(0, 10)}, ${PARTS.join(', ')})`,
   '',
-  `Run ${date}, commit ${commit}, \`node bench/scale.mjs${args.length ? ' ' + args.join(' ') : ''}\`, ${Math.round((now() - started) / 1000)} s.${RT_PRIORITY ? ` Both daemons ran under \`chrt -r ${RT_PRIORITY}\` (SCHED_RR).` : ''}`,
+  `Run ${date}, commit ${commit}, \`node bench/scale.mjs${args.length ? ' ' + args.join(' ') : ''}\`, ${Math.round((now() - started) / 1000)} s.${RT_PRIORITY ? ` Both daemons ran under \`chrt -r ${RT_PRIORITY}\` (SCHED_RR).` : ''}${VRRP_RT_PRIORITY ? ` The fast part's configs set \`vrrp_rt_priority ${VRRP_RT_PRIORITY}\`.` : ''}`,
   `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}, Node ${process.version}, ${keepalivedVersion}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at end (a 2-core VM shared with other sessions' builds and tests: both daemons ran under the same load, alternating).`,
   '',
   'CPU is on-CPU time from /proc/PID/task/*/schedstat summed over the process tree (keepalived: parent + VRRP child; vrrpd: every node thread); RSS is VmRSS summed the same way. A "state change" is an "Entering ... STATE" line after the pair settled.',
