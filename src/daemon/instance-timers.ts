@@ -13,6 +13,7 @@
  * when stale entries outnumber them.
  */
 import type { Clock, TimerHandle } from '../io/ports.js'
+import { MinHeap } from '../util/min-heap.js'
 
 interface Deadline {
   at: number
@@ -30,7 +31,7 @@ const STALE_FLOOR = 64
 export class InstanceTimers {
   /** The live deadline of each instance; a heap entry not in here is stale. */
   readonly #live = new Map<string, Deadline>()
-  #heap: Deadline[] = []
+  readonly #heap = new MinHeap<Deadline>(before)
   #seq = 0
   #armed: { at: number; handle: TimerHandle } | undefined
   #firing = false
@@ -44,8 +45,8 @@ export class InstanceTimers {
     if (!Number.isFinite(at)) throw new TypeError(`armTimer: deadline must be a finite number, got ${at}`)
     const d: Deadline = { at, seq: this.#seq++, instance }
     this.#live.set(instance, d)
-    this.#push(d)
-    if (this.#heap.length > STALE_FLOOR && this.#heap.length > STALE_FACTOR * this.#live.size) this.#rebuild()
+    this.#heap.push(d)
+    if (this.#heap.size > STALE_FLOOR && this.#heap.size > STALE_FACTOR * this.#live.size) this.#heap.reset([...this.#live.values()])
     this.#schedule()
   }
 
@@ -55,7 +56,7 @@ export class InstanceTimers {
 
   cancelAll(): void {
     this.#live.clear()
-    this.#heap = []
+    this.#heap.reset()
     this.#schedule()
   }
 
@@ -74,8 +75,11 @@ export class InstanceTimers {
    */
   #schedule(): void {
     if (this.#firing) return
-    while (this.#heap.length > 0 && this.#live.get(this.#heap[0]!.instance) !== this.#heap[0]) this.#pop()
-    const top = this.#heap[0]
+    let top = this.#heap.peek()
+    while (top && this.#live.get(top.instance) !== top) {
+      this.#heap.pop()
+      top = this.#heap.peek()
+    }
     if (this.#armed && top && this.#armed.at <= top.at) return
     if (this.#armed) this.clock.clearTimer(this.#armed.handle)
     this.#armed = top && { at: top.at, handle: this.clock.setTimer(top.at, () => this.#fireDue()) }
@@ -88,8 +92,8 @@ export class InstanceTimers {
     const now = this.clock.now()
     const round = this.#seq
     try {
-      while (this.#heap.length > 0 && this.#heap[0]!.at <= now && this.#heap[0]!.seq < round) {
-        const d = this.#pop()
+      for (let d = this.#heap.peek(); d && d.at <= now && d.seq < round; d = this.#heap.peek()) {
+        this.#heap.pop()
         if (this.#live.get(d.instance) !== d) continue
         this.#live.delete(d.instance)
         this.fire(d.instance)
@@ -98,42 +102,5 @@ export class InstanceTimers {
       this.#firing = false
       this.#schedule()
     }
-  }
-
-  #rebuild(): void {
-    // A sorted array is a valid heap.
-    this.#heap = [...this.#live.values()].sort((x, y) => (before(x, y) ? -1 : 1))
-  }
-
-  #push(d: Deadline): void {
-    const h = this.#heap
-    let i = h.push(d) - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!before(h[i]!, h[p]!)) break
-      ;[h[i], h[p]] = [h[p]!, h[i]!]
-      i = p
-    }
-  }
-
-  #pop(): Deadline {
-    const h = this.#heap
-    const top = h[0]!
-    const last = h.pop()!
-    if (h.length > 0) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && before(h[l]!, h[m]!)) m = l
-        if (r < h.length && before(h[r]!, h[m]!)) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m]!, h[i]!]
-        i = m
-      }
-    }
-    return top
   }
 }

@@ -7,31 +7,20 @@
  * Same contract as src/io/address-manager.ts (which stays the fallback when
  * koffi or netlink is unavailable): idempotent, errors returned, never thrown.
  */
-import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
-import { endianness } from 'node:os'
+import type { Libc } from './libc.js'
 import type { VipEntry } from '../config/model.js'
 import { addressToBytes } from '../protocol/index.js'
 import { createAddressManager } from './address-manager.js'
 import { silentLog, type IoLog } from './io-log.js'
 import type { AddressManager } from './ports.js'
-import { NLMSG_HDRLEN, align4, putU16, putU32, rtattr } from './netlink-encode.js'
+import { NLMSG_HDRLEN, putU16, putU32, rtattr } from './netlink-encode.js'
+import { createNetlinkChannel, type NetlinkChannel } from './netlink-channel.js'
 
 type Outcome = { ok: true } | { ok: false; error: string }
 
 const AF_INET = 2
 const AF_INET6 = 10
-const AF_NETLINK = 16
-const NETLINK_ROUTE = 0
-const MSG_DONTWAIT = 0x40
-const EAGAIN = 11
-const SOL_NETLINK = 270
-const NETLINK_CAP_ACK = 10
-const NETLINK_EXT_ACK = 11
-const NLM_F_CAPPED = 0x100
-const NLM_F_ACK_TLVS = 0x200
-const NLMSGERR_ATTR_MSG = 1
 
-const NLMSG_ERROR = 2
 const RTM_NEWADDR = 20
 const RTM_DELADDR = 21
 const NLM_F_REQUEST = 0x1
@@ -51,13 +40,9 @@ const EADDRNOTAVAIL = 99
 
 /** sizeof(struct nlmsghdr), sizeof(struct ifaddrmsg) */
 const IFADDRMSG_LEN = 8
-/** How long an add/remove waits for the kernel's ack before giving up (it is normally there at once). */
-const ACK_TIMEOUT_MS = 1000
 
 /** rt_scope names as iproute2 knows them (lib/rt_names.c). */
 const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 }
-
-const LE = endianness() === 'LE'
 
 /** A request ready to send, or why it cannot be built. */
 export type BuiltRequest = { ok: true; bytes: Buffer } | { ok: false; error: string }
@@ -139,64 +124,6 @@ export function buildAddressRequest(op: 'add' | 'remove', vip: VipEntry, ifindex
   return { ok: true, bytes: Buffer.concat([head, ...attrs]) }
 }
 
-/** struct sockaddr_nl to the kernel (nl_pid 0, no groups). */
-export function sockaddrNl(): Buffer {
-  const b = Buffer.alloc(12)
-  putU16(b, AF_NETLINK, 0)
-  return b
-}
-
-/** One NLMSG_ERROR answer: `error` is the negative errno (0 = ack); `message` the kernel's extended-ack text, if any. */
-export interface Ack {
-  seq: number
-  error: number
-  message?: string
-}
-
-/** NLMSGERR_ATTR_MSG from the extended-ack TLVs in `tlvs`, if there. */
-function extAckMessage(tlvs: Buffer): string | undefined {
-  let at = 0
-  while (at + 4 <= tlvs.length) {
-    const len = LE ? tlvs.readUInt16LE(at) : tlvs.readUInt16BE(at)
-    const type = (LE ? tlvs.readUInt16LE(at + 2) : tlvs.readUInt16BE(at + 2)) & 0x3fff
-    if (len < 4 || at + len > tlvs.length) return undefined
-    if (type === NLMSGERR_ATTR_MSG) return tlvs.toString('utf8', at + 4, at + len).replace(/\0.*$/s, '') || undefined
-    at += align4(len)
-  }
-  return undefined
-}
-
-/**
- * The NLMSG_ERROR answers in a received datagram, with the extended-ack
- * message when the kernel sent one (NLM_F_ACK_TLVS). Other messages and
- * truncated bytes are skipped.
- */
-export function parseAcks(buf: Buffer): Ack[] {
-  const acks: Ack[] = []
-  let at = 0
-  while (at + NLMSG_HDRLEN <= buf.length) {
-    const len = LE ? buf.readUInt32LE(at) : buf.readUInt32BE(at)
-    if (len < NLMSG_HDRLEN || at + len > buf.length) break
-    const type = LE ? buf.readUInt16LE(at + 4) : buf.readUInt16BE(at + 4)
-    if (type === NLMSG_ERROR && len >= NLMSG_HDRLEN + 4) {
-      const seq = LE ? buf.readUInt32LE(at + 8) : buf.readUInt32BE(at + 8)
-      const flags = LE ? buf.readUInt16LE(at + 6) : buf.readUInt16BE(at + 6)
-      const error = LE ? buf.readInt32LE(at + NLMSG_HDRLEN) : buf.readInt32BE(at + NLMSG_HDRLEN)
-      const ack: Ack = { seq, error }
-      const inner = at + NLMSG_HDRLEN + 4
-      if (flags & NLM_F_ACK_TLVS && inner + NLMSG_HDRLEN <= at + len) {
-        // The TLVs follow the echoed request: its header only when capped, else all of it.
-        const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : LE ? buf.readUInt32LE(inner) : buf.readUInt32BE(inner)
-        const message = extAckMessage(buf.subarray(inner + align4(echoed), at + len))
-        if (message) ack.message = message
-      }
-      acks.push(ack)
-    }
-    at += align4(len)
-  }
-  return acks
-}
-
 /** An {@link AddressManager} that can also release its socket. */
 export interface NetlinkAddressManager extends AddressManager {
   close(): void
@@ -210,48 +137,20 @@ export interface NetlinkAddressManager extends AddressManager {
  * `ip` version by default) and the reason is logged once. `has()` always uses
  * the fallback: it is not on the failover path.
  */
-export function createNetlinkAddressManager(opts: { fallback?: AddressManager; log?: IoLog; eager?: boolean } = {}): NetlinkAddressManager {
+export function createNetlinkAddressManager(opts: { fallback?: AddressManager; log?: IoLog; eager?: boolean; channel?: NetlinkChannel } = {}): NetlinkAddressManager {
   const fallback = opts.fallback ?? createAddressManager()
   const log = opts.log ?? silentLog
-  let libc: Libc | Error | undefined
-  let fd = -1
+  const channel = opts.channel ?? createNetlinkChannel()
   let broken: string | undefined
-  let seq = Math.floor(Math.random() * 0x7fffffff)
-  const rx = Buffer.alloc(8192)
-  const dest = sockaddrNl()
 
-  /** The socket, or undefined after logging why the fallback takes over. */
+  /** The socket's libc, or undefined after logging (once) why the fallback takes over. */
   function open(): Libc | undefined {
     if (broken) return undefined
-    libc ??= loadLibc()
-    if (libc instanceof Error) broken = libc.message
-    else if (fd < 0) {
-      fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)
-      if (fd < 0) broken = `socket(AF_NETLINK): ${libc.strerror(libc.errno())}`
-      else {
-        // As iproute2: the kernel's own words for a refusal, and no echo of the request. Best effort (old kernels lack them).
-        const one = Buffer.alloc(4)
-        putU32(one, 1, 0)
-        libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4)
-        libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4)
-      }
-    }
-    if (!broken) return libc as Libc
+    const c = channel.open()
+    if (typeof c !== 'string') return c
+    broken = c
     log.warn({ error: broken }, `rtnetlink unavailable, using ip for VIPs: ${broken}`)
     return undefined
-  }
-
-  /** Reads whatever is queued; the ack for `want` if it is there, else undefined. */
-  function drain(c: Libc, want: number): Ack | { failed: string } | undefined {
-    for (;;) {
-      const n = Number(c.recv(fd, rx, rx.length, MSG_DONTWAIT))
-      if (n < 0) {
-        const errno = c.errno()
-        return errno === EAGAIN ? undefined : { failed: `recv(netlink): ${c.strerror(errno)}` }
-      }
-      const ack = parseAcks(rx.subarray(0, n)).find((a) => a.seq === want)
-      if (ack) return ack
-    }
   }
 
   async function change(op: 'add' | 'remove', vip: VipEntry): Promise<Outcome> {
@@ -259,28 +158,16 @@ export function createNetlinkAddressManager(opts: { fallback?: AddressManager; l
     if (!c) return op === 'add' ? fallback.add(vip) : fallback.remove(vip)
     const ifindex = c.if_nametoindex(vip.dev)
     if (!ifindex) return op === 'remove' ? { ok: true } : { ok: false, error: `Cannot find device "${vip.dev}"` }
-    seq = (seq + 1) >>> 0
-    const mine = seq
-    const req = buildAddressRequest(op, vip, ifindex, mine)
-    if (!req.ok) return req
-    const sent = Number(c.sendto(fd, req.bytes, req.bytes.length, 0, dest, dest.length))
-    if (sent < 0) return { ok: false, error: `sendto(netlink): ${c.strerror(c.errno())}` }
-    // The kernel answers inside sendto; the poll only covers an unexpected delay, without blocking the loop.
-    const deadline = Date.now() + ACK_TIMEOUT_MS
-    let ack = drain(c, mine)
-    while (!ack && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1))
-      ack = drain(c, mine)
-    }
-    if (!ack) return { ok: false, error: `no answer from the kernel to ${op === 'add' ? 'RTM_NEWADDR' : 'RTM_DELADDR'} within ${ACK_TIMEOUT_MS} ms` }
-    if ('failed' in ack) return { ok: false, error: ack.failed }
-    const errno = -ack.error
-    if (errno === 0) return { ok: true }
-    if (op === 'add' && errno === EEXIST) return { ok: true }
-    if (op === 'remove' && (errno === EADDRNOTAVAIL || errno === ENODEV)) return { ok: true }
+    const out = await channel.request((seq) => {
+      const req = buildAddressRequest(op, vip, ifindex, seq)
+      return req.ok ? req.bytes : req.error
+    }, op === 'add' ? 'RTM_NEWADDR' : 'RTM_DELADDR')
+    if (out.ok) return out
+    if (op === 'add' && out.errno === EEXIST) return { ok: true }
+    if (op === 'remove' && (out.errno === EADDRNOTAVAIL || out.errno === ENODEV)) return { ok: true }
     // iproute2's wording, so the daemon logs what `ip` would have printed
-    if (ack.message) return { ok: false, error: `Error: ${ack.message}${ack.message.endsWith('.') ? '' : '.'}` }
-    return { ok: false, error: `RTNETLINK answers: ${c.strerror(errno)}` }
+    if (out.message) return { ok: false, error: `Error: ${out.message}${out.message.endsWith('.') ? '' : '.'}` }
+    return { ok: false, error: out.error }
   }
 
   if (opts.eager) {
@@ -303,9 +190,6 @@ export function createNetlinkAddressManager(opts: { fallback?: AddressManager; l
     add: guarded('add'),
     remove: guarded('remove'),
     has: (vip) => fallback.has(vip),
-    close() {
-      if (fd >= 0 && libc && !(libc instanceof Error)) libc.close(fd)
-      fd = -1
-    },
+    close: () => channel.close(),
   }
 }

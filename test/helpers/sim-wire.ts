@@ -14,6 +14,7 @@ import type { Action, Event } from '../../src/core/types.js'
 import type { RouterState } from '../../src/core/state.js'
 import { createRouter, stepRouter } from '../../src/core/index.js'
 import { sourceAddress } from '../../src/core/instance.js'
+import { MinHeap } from '../../src/util/min-heap.js'
 
 /** mulberry32: a small seeded PRNG so randomized runs can be replayed from their seed. */
 export function seededRng(seed: number): () => number {
@@ -49,7 +50,7 @@ interface Scheduled {
 export class SimWire {
   now = 0
   readonly nodes = new Map<string, SimNode>()
-  private heap: Scheduled[] = []
+  private heap = new MinHeap<Scheduled>(before)
   private seq = 0
   private cutNodes = new Set<string>()
   /** `${node}|${interface}` cables cut. */
@@ -135,37 +136,7 @@ export class SimWire {
   }
 
   private schedule(item: Omit<Scheduled, 'seq'>): void {
-    const entry = { ...item, seq: this.seq++ }
-    const h = this.heap
-    h.push(entry)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!before(h[i]!, h[p]!)) break
-      ;[h[i], h[p]] = [h[p]!, h[i]!]
-      i = p
-    }
-  }
-
-  private pop(): Scheduled | undefined {
-    const h = this.heap
-    const top = h[0]
-    const last = h.pop()
-    if (h.length > 0 && last) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && before(h[l]!, h[m]!)) m = l
-        if (r < h.length && before(h[r]!, h[m]!)) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m]!, h[i]!]
-        i = m
-      }
-    }
-    return top
+    this.heap.push({ ...item, seq: this.seq++ })
   }
 
   private perform(node: SimNode, action: Action): void {
@@ -209,9 +180,9 @@ export class SimWire {
     let budget = this.maxEventsPerRun
     for (;;) {
       if (--budget < 0) throw new Error(`more than ${this.maxEventsPerRun} events before ${t} ms: an advert storm?`)
-      const next = this.heap[0]
+      const next = this.heap.peek()
       if (!next || next.at > t) break
-      this.pop()
+      this.heap.pop()
       this.now = next.at
       const node = this.nodes.get(next.node)
       if (!node) continue

@@ -2,8 +2,8 @@ import t from 'tap'
 import { endianness } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { VipEntry } from '../../src/config/model.js'
-import type * as NetlinkModule from '../../src/io/netlink-addresses.js'
-import { buildAddressRequest, parseAcks, scopeNumber, sockaddrNl } from '../../src/io/netlink-addresses.js'
+import { buildAddressRequest, createNetlinkAddressManager, scopeNumber } from '../../src/io/netlink-addresses.js'
+import { createNetlinkChannel, parseAcks, sockaddrNl } from '../../src/io/netlink-channel.js'
 import { createLab, requireRootForLabPart, type Lab } from '../helpers/netns.js'
 
 const at = { file: 'test.conf', line: 1, column: 1 } as unknown as VipEntry['at']
@@ -95,12 +95,7 @@ t.test('requests that cannot be built are errors, not exceptions', async (t) => 
 
 t.test('when koffi cannot load, calls go to the fallback and the reason is logged once', async (t) => {
   const logged: unknown[] = []
-  const { createNetlinkAddressManager } = await t.mockImport<typeof NetlinkModule>('../../src/io/netlink-addresses.js', {
-    '../../src/io/libc.js': {
-      ...(await import('../../src/io/libc.js')),
-      loadLibc: () => new Error('koffi/libc could not be loaded: No native build for this platform'),
-    },
-  })
+  const noKoffi = () => createNetlinkChannel({ libc: new Error('koffi/libc could not be loaded: No native build for this platform') })
   const calls: string[] = []
   const fallback = {
     add: async (v: VipEntry) => (calls.push(`add ${v.address}`), { ok: true as const }),
@@ -108,7 +103,7 @@ t.test('when koffi cannot load, calls go to the fallback and the reason is logge
     has: async (v: VipEntry) => (calls.push(`has ${v.address}`), true),
   }
   const log = { debug() {}, info() {}, error() {}, warn: (o: unknown, m?: string) => void logged.push([o, m]) }
-  const m = createNetlinkAddressManager({ fallback, log: log as never })
+  const m = createNetlinkAddressManager({ fallback, log: log as never, channel: noKoffi() })
   t.same(await m.add(vip4), { ok: true })
   t.same(await m.remove(vip4), { ok: false, error: 'from ip' })
   t.equal(await m.has(vip4), true)
@@ -118,7 +113,7 @@ t.test('when koffi cannot load, calls go to the fallback and the reason is logge
   m.close()
 
   // eager: the daemon loads koffi at start, so the reason shows then, not at the first failover
-  const eager = createNetlinkAddressManager({ fallback, log: log as never, eager: true })
+  const eager = createNetlinkAddressManager({ fallback, log: log as never, eager: true, channel: noKoffi() })
   t.equal(logged.length, 2, 'logged at creation')
   t.same(await eager.add(vip4), { ok: true })
   t.equal(logged.length, 2, 'and only once')

@@ -288,7 +288,9 @@ t.test('reload: an OK script stays OK; a removed script stops; a new one starts 
   const fresh = flipScript('reload-new')
   writeFileSync(fresh.code, '3\n')
   const h = harness(t, [vs('ok', ok.path, { intervalMs: 50 }), vs('gone', gone.path, { intervalMs: 50 })])
-  t.ok(await until(() => lines(ok.runs).length >= 1 && lines(gone.runs).length >= 1))
+  // A second run of 'ok' starts only once the tracker has taken the first one's result:
+  // only then is there a success for the reload to keep (one run alone may still be exiting).
+  t.ok(await until(() => lines(ok.runs).length >= 2 && lines(gone.runs).length >= 1))
   h.tracker.reload([vs('ok', ok.path, { intervalMs: 50, rise: 3, fall: 3 }), vs('new', fresh.path, { intervalMs: 50, fall: 4 })], { enableScriptSecurity: true })
   t.ok(h.logs.some(([, m]) => m === 'VRRP_Script(ok) considered successful on reload'))
   t.ok(await until(() => h.events.length === 1), 'the new script reports')

@@ -72,8 +72,11 @@ t.test('parseLinkFacts reads `ip -j -d link show`', async (t) => {
 function fakeHost(links: Record<string, object>, answer: (type: number) => NetlinkOutcome = () => ({ ok: true })) {
   const seen: number[] = []
   const channel: NetlinkChannel = {
+    open: () => 'no socket in this test',
     request: async (build) => {
-      const type = build(1).readUInt16LE(4)
+      const bytes = build(1)
+      if (typeof bytes === 'string') throw new Error(bytes)
+      const type = bytes.readUInt16LE(4)
       seen.push(type)
       const out = answer(type)
       if (out.ok && type === 16 && !links['vrrp.51']) links['vrrp.51'] = { ifindex: 30, ifname: 'vrrp.51', link: 'eth0', address: '00:00:5e:00:01:33', link_type: 'ether', linkinfo: { info_kind: 'macvlan', info_data: { mode: 'private' } } }
