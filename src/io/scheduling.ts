@@ -166,8 +166,11 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
 
   if (g.noSwap && !applied.locked) {
     const failed = lockFileMappings(c)
-    if (failed) log.info(`Unable to lock process in memory - ${failed}`)
-    else applied.locked = true
+    if (!failed) applied.locked = true
+    else {
+      log.info(`Unable to lock process in memory - ${failed}`)
+      c.munlockall() // all or nothing: the mappings locked before the failure too
+    }
   } else if (!g.noSwap && applied.locked) {
     c.munlockall()
     applied.locked = false
