@@ -52,12 +52,16 @@ t.test('a config parses to what loadConfig gives in-process', async (t) => {
   if (got.ok) t.same(got.result, loadConfig(file, { configId: 'h1' }))
 })
 
-/** Whether a thread of this process is blocked in openat(2) (the worker, on the FIFO). */
-function threadInOpenat(): boolean {
+/**
+ * Whether a thread of this process is blocked opening a FIFO that has no writer (the
+ * worker, on ours): in openat(2) and asleep in the kernel's wait_for_partner. The
+ * syscall alone is not enough: a loaded worker may be in openat for a module file.
+ */
+function threadInFifoOpen(): boolean {
   const nr = process.arch === 'x64' ? '257' : '56'
   return readdirSync('/proc/self/task').some((tid) => {
     try {
-      return readFileSync(`/proc/self/task/${tid}/syscall`, 'utf8').split(' ')[0] === nr
+      return readFileSync(`/proc/self/task/${tid}/syscall`, 'utf8').split(' ')[0] === nr && readFileSync(`/proc/self/task/${tid}/wchan`, 'utf8').trim() === 'wait_for_partner'
     } catch {
       return false
     }
@@ -73,7 +77,7 @@ t.test('a parse stuck in open(2) does not stall the loop; abandoned, it is count
   // (The budget itself is tested with a busy parser below: here the worker may take long to
   // load the TypeScript sources, so it is cancelled once it waits on the FIFO.)
   const pending = loadConfigIsolated(`block:${fifo}`, { timeoutMs: 120_000, script: MISBEHAVING })
-  await waitFor(threadInOpenat, 60_000)
+  await waitFor(threadInFifoOpen, 60_000)
   const { stallMs } = await longestStall(new Promise((r) => setTimeout(r, 1000)))
   t.ok(stallMs < 500, `the loop keeps running while the parser waits (longest stall ${stallMs} ms)`)
   pending.cancel()
