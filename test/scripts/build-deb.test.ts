@@ -36,6 +36,8 @@ t.test('the .deb builds, installs, verifies and purges cleanly', { timeout: 600_
   t.match(deb, /\/vrrpd_\d+\.\d+\.\d+_[a-z0-9]+\.deb$/, 'named vrrpd_<version>_<arch>.deb')
   const info = run('dpkg-deb', ['-I', deb]).stdout
   t.match(info, /Depends: nodejs \(>= \d+\), nodejs \(<< \d+\.999\), iproute2/)
+  // vrrp_strict / no_accept and use_vmac filter VIP traffic with the nft command.
+  t.match(info, /Recommends: nftables/)
   const contents = run('dpkg-deb', ['-c', deb]).stdout
   for (const path of ['./usr/sbin/vrrpd', './lib/systemd/system/vrrpd.service', './etc/default/vrrpd', './usr/share/man/man8/vrrpd.8.gz', './usr/lib/vrrpd/dist/main.js', './usr/lib/vrrpd/node_modules/raw-socket/build/Release/raw.node']) {
     t.match(contents, ` ${path}`, `contains ${path}`)
