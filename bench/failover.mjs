@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LabNetwork, pruneStaleNamespaces, run } from '../dist/lab/netns.js'
 import { defaultVrrpdMain, startDaemon } from '../dist/lab/daemon.js'
+import { procStat, processTree, threadCpuMs } from './proc-usage.mjs'
 
 const args = process.argv.slice(2)
 const flag = (name) => args.includes(name)
@@ -148,40 +149,11 @@ async function reset(net, vip) {
 }
 
 // ---------- resources ----------
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-function procStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK }
-  } catch {
-    return undefined
-  }
-}
-/** `pid` and every process below it (keepalived: parent + VRRP child). */
-function tree(pid) {
-  const parent = new Map()
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue
-    const st = procStat(e)
-    if (st) parent.set(Number(e), st.ppid)
-  }
-  const out = [pid]
-  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
-  return out
-}
-function threadCpuMs(pid, tid) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
-  } catch {
-    return 0 // the thread ended meanwhile
-  }
-}
 function usage(pid) {
   let rssKb = 0
   let cpuMs = 0
   let schedMs = 0
-  const pids = tree(pid)
+  const pids = processTree(pid)
   for (const p of pids) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))

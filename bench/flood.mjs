@@ -8,13 +8,14 @@
 //   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--node-args=A,B] [--out FILE | --no-write]
 // Runs as root after `npm run build`; everything happens in network namespaces.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LabNetwork, pruneStaleNamespaces } from '../dist/lab/netns.js'
 import { startDaemon } from '../dist/lab/daemon.js'
 import { queryControlSocket } from '../dist/daemon/control-socket.js'
+import { procStat, processTree } from './proc-usage.mjs'
 
 const args = process.argv.slice(2)
 const option = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt)
@@ -32,22 +33,9 @@ const KINDS = ['vrid', 'auth', 'ttl', 'version', 'checksum', 'random', 'mutated'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const now = () => performance.now()
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-function procStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK }
-  } catch {
-    return undefined
-  }
-}
 /** RSS (KiB) and CPU (ms) of `pid` and its descendants (keepalived: parent + VRRP child). */
 function usage(pid) {
-  const parent = new Map()
-  for (const e of readdirSync('/proc')) if (/^\d+$/.test(e)) parent.set(Number(e), procStat(e)?.ppid)
-  const pids = [pid]
-  for (let i = 0; i < pids.length; i++) for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p)
+  const pids = processTree(pid)
   let rssKb = 0
   let anonKb = 0
   let fileKb = 0

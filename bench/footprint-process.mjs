@@ -6,12 +6,13 @@
 // nothing touches the host's interfaces).
 //   node bench/footprint-process.mjs [--reps N] [--idle S] [--starts N] [--out FILE | --no-write]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LabNetwork, pruneStaleNamespaces } from '../dist/lab/netns.js'
 import { defaultVrrpdMain, startDaemon } from '../dist/lab/daemon.js'
+import { usage } from './proc-usage.mjs'
 
 const args = process.argv.slice(2)
 const option = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt)
@@ -32,43 +33,6 @@ const conf = (iface, vip) =>
   `global_defs {\n  router_id bench\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface ${iface}\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n` +
   `  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n  virtual_ipaddress {\n    ${vip}/24 dev ${iface}\n  }\n}\n`
 
-// ---------- /proc ----------
-function procStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return { ppid: Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) }
-  } catch {
-    return undefined
-  }
-}
-/** `pid` and every process below it (keepalived: parent + VRRP child). */
-function tree(pid) {
-  const parent = new Map()
-  for (const e of readdirSync('/proc')) if (/^\d+$/.test(e)) parent.set(Number(e), procStat(e)?.ppid)
-  const out = [pid]
-  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
-  return out
-}
-/** On-CPU ms (schedstat, ns, every thread: V8's and libuv's count too) and RSS of the tree. */
-function usage(pid) {
-  let rssKb = 0
-  let cpuMs = 0
-  for (const p of tree(pid)) {
-    try {
-      rssKb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0)
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        try {
-          cpuMs += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6
-        } catch {
-          // the thread ended meanwhile
-        }
-      }
-    } catch {
-      // a short-lived child that ended meanwhile
-    }
-  }
-  return { rssKb, cpuMs }
-}
 
 // ---------- one repetition ----------
 let work

@@ -3,8 +3,8 @@
 // namespace of its own; nothing touches the host's interfaces. Also: configs for
 // many instances, a daemon with its log lines stamped, RSS/CPU of a process tree,
 // captures on the observer and their advert gaps, VIP holders.
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { run } from '../dist/lab/netns.js'
@@ -180,52 +180,9 @@ export async function waitCount(d, state, n, timeoutMs) {
 }
 
 // ---------- resources ----------
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-function procStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK }
-  } catch {
-    return undefined
-  }
-}
-function tree(pid) {
-  const parent = new Map()
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue
-    const st = procStat(e)
-    if (st) parent.set(Number(e), st.ppid)
-  }
-  const out = [pid]
-  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
-  return out
-}
-/**
- * RSS (VmRSS summed over the process tree: keepalived's parent + VRRP child) and
- * on-CPU time in ms (schedstat, every thread: node's GC and libuv threads too).
- * The daemon is the child of `ip netns exec`, which execs in place: same pid.
- */
-export function usage(pid) {
-  let rssKb = 0
-  let cpuMs = 0
-  for (const p of tree(pid)) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))
-      rssKb += m ? Number(m[1]) : 0
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        try {
-          cpuMs += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6
-        } catch {
-          // thread ended
-        }
-      }
-    } catch {
-      // process ended
-    }
-  }
-  return { rssKb, cpuMs }
-}
+// RSS and on-CPU time of a daemon's process tree (the daemon is the child of
+// `ip netns exec`, which execs in place: same pid).
+export { usage } from './proc-usage.mjs'
 
 // ---------- captures ----------
 /** tcpdump on every interface of `host`, to pcap files; stop() returns the file names and kernel drops. */
