@@ -198,6 +198,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         // The rebuild runs at normal priority, as keepalived's reload does; then the new settings.
         leaveRealtime(log)
         await daemon.reload(next.config)
+        // The reload's core step threw: daemon.failed stops the process, nothing more to apply.
+        if (daemon.hasFailed) return
         schedule(next.config, log)
         log.info('Reload finished')
       })

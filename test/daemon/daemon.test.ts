@@ -346,3 +346,47 @@ t.test('the status view carries the event-loop delay the loopDelay port reports'
   const measured = new Daemon(loaded.config, { ...world.ports(), loopDelay: () => delay }, createLogger({ format: 'text', level: 'info', write: () => undefined }))
   t.same(measured.status().daemon.eventLoopDelay, delay)
 })
+
+t.test('a reload whose core step throws is fatal too: priority 0, the old and new VIPs released, `failed` settles', async (t) => {
+  // The real reload step runs, then throws: its actions (add 10.0.0.101) are lost,
+  // and the daemon already holds the new config while the core is the old one.
+  const core = await import('../../src/core/index.js')
+  const { Daemon: FaultyDaemon } = await t.mockImport<typeof import('../../src/daemon/daemon.js')>('../../src/daemon/daemon.js', {
+    '../../src/core/index.js': {
+      ...core,
+      reloadRouter: (...args: Parameters<typeof core.reloadRouter>) => {
+        core.reloadRouter(...args)
+        throw new Error('injected reload fault')
+      },
+    },
+  })
+  const { world, lines } = setup(t)
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
+  const load = (conf: string) => {
+    writeFileSync(join(dir, 'keepalived.conf'), conf)
+    return loadConfig(join(dir, 'keepalived.conf'), { interfaceExists: () => true, checkScript: (c) => ({ ok: true, path: c }) }).config
+  }
+  const log = createLogger({ format: 'text', level: 'debug', write: (l) => lines.push(l) })
+  const daemon = new FaultyDaemon(load(CONF), world.ports(), log)
+  await becomeMaster(world, daemon)
+  t.equal(world.vipsPresent.size, 1, 'master with its VIP')
+  t.notOk(daemon.hasFailed)
+  world.events.length = 0
+  let failedWith: Error | undefined
+  void daemon.failed.then((e) => (failedWith = e))
+  // The new config moves the VIP: 10.0.0.100 out, 10.0.0.101 in.
+  await daemon.reload(load(CONF.replace('10.0.0.100/24', '10.0.0.101/24')))
+  await flush()
+  t.ok(daemon.hasFailed, 'the daemon knows it failed (run.ts stops there)')
+  t.ok(has(lines, 'internal error while handling reload: injected reload fault - releasing VIPs and exiting (code 70)'))
+  t.same(world.events.filter((e) => e.kind === 'send').map((e) => decodeSent(e).priority), [0], 'priority 0')
+  t.ok(world.events.some((e) => e.kind === 'removeVip' && e.address === '10.0.0.100'), 'the VIP of the old config is released')
+  t.equal(world.vipsPresent.size, 0, 'no VIP left behind')
+  t.notOk(world.events.some((e) => e.kind === 'addVip'), 'the lost reload actions are not carried out')
+  t.equal(failedWith?.message, 'injected reload fault', '`failed` settles once the VIPs are released')
+  world.events.length = 0
+  world.advance(10_000)
+  await flush()
+  t.same(world.events.filter((e) => e.kind !== 'fifo'), [], 'nothing more: no advert, no VIP, no notify')
+  await daemon.stop()
+})
