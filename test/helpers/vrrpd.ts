@@ -48,6 +48,8 @@ export function ensureBuilt(): string {
 export interface NonRoot {
   uid: number
   gid: number
+  /** The capabilities it keeps (default the hardened drop-in's: net_admin, net_raw). */
+  caps?: string[]
 }
 
 export interface Vrrpd extends Daemon {
@@ -101,7 +103,9 @@ export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: StartVrr
   if (opts.nonRoot) chownSync(dir, opts.nonRoot.uid, opts.nonRoot.gid)
   // As the hardened systemd unit runs it: an unprivileged user with only CAP_NET_ADMIN and CAP_NET_RAW.
   const [run, ...runArgs] = opts.nonRoot
-    ? ['setpriv', `--reuid=${opts.nonRoot.uid}`, `--regid=${opts.nonRoot.gid}`, '--clear-groups', '--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw', '--bounding-set=-all,+net_admin,+net_raw', ...argv]
+    ? ((caps) => ['setpriv', `--reuid=${opts.nonRoot!.uid}`, `--regid=${opts.nonRoot!.gid}`, '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=-all,${caps}`, ...argv])(
+        (opts.nonRoot.caps ?? ['net_admin', 'net_raw']).map((c) => `+${c}`).join(','),
+      )
     : argv
   const env = { ...(opts.serviceEnv ? SYSTEMD_SERVICE_ENV : process.env), TMPDIR: dir, ...opts.env }
   // tap's process-info hook adds its loaders to NODE_OPTIONS of every child it sees spawned;
