@@ -57,7 +57,7 @@ t.test('root unit: killall -0 checks succeed as under keepalived; sd_notify in o
   // /etc/default/vrrpd's DAEMON_ARGS, word-split by systemd in `ExecStart=... $DAEMON_ARGS`.
   const DAEMON_ARGS = `--metrics-listen ${lab.ip('a')}:9165`
   const a = startVrrpd(lab, 'a', {
-    config: check(svcA.name) + renderKeepalivedConf({ iface: lab.iface('a'), priority: 100, vips: [`${vip}/24`], extra: ['track_script {', '  chk', '}'] }),
+    config: check(svcA.name) + renderKeepalivedConf({ iface: lab.iface('a'), priority: 100, vips: [`${vip}/24`], extra: ['track_script {', '  chk', '}', 'garp_master_delay 3'] }),
     configMode: 0o600,
     serviceEnv: true,
     extraArgs: DAEMON_ARGS.split(/\s+/),
@@ -94,6 +94,7 @@ t.test('root unit: killall -0 checks succeed as under keepalived; sd_notify in o
   t.equal(before.value('keepalived_vrrp_state'), 2, 'keepalived-exporter view: MASTER')
   t.same(before.families.get('keepalived_vrrp_state')?.metrics[0]?.labels, { iname: 'VI_1', intf: lab.iface('a'), vrid: '51', ip_address: vip })
   t.ok(before.families.has('vrrpd_event_loop_delay_seconds'), 'event-loop delay is served')
+  t.equal(before.value('keepalived_gratuitous_arp_delay_total'), 3, "keepalived-exporter's GARP delay: the configured garp_master_delay")
 
   // Scrapes back to back while the failover happens.
   const during: Array<{ state: number; invalid: string[] } | { error: string }> = []
