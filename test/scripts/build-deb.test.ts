@@ -115,4 +115,6 @@ t.test('a global npm install of the packed tarball runs', { timeout: 300_000 }, 
   t.equal(check.status, 0, `vrrpd -t from the global install${check.status ? `\n${check.stderr}` : ''}`)
   // The native addon came with the install (built or prebuilt for this Node.js).
   t.ok(existsSync(join(prefix, 'lib', 'node_modules', 'vrrpd', 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')), 'raw-socket addon built')
+  t.ok(existsSync(join(prefix, 'share', 'man', 'man8', 'vrrpd.8')), 'vrrpd(8) linked into the prefix\'s man pages')
+  t.ok(existsSync(join(prefix, 'lib', 'node_modules', 'vrrpd', 'systemd', 'vrrpd.service')), 'the unit, to copy into /etc/systemd/system')
 })
