@@ -276,6 +276,29 @@ t.test('an interface deleted and created again: FAULT, then a fresh socket on th
   await daemon.stop()
 })
 
+t.test('the primary address changes: adverts leave from the new one, and elections compare the new one', async (t) => {
+  const { world, daemon } = setup(t)
+  await becomeMaster(world, daemon)
+  world.setPrimaryAddress('eth0', '10.0.0.7')
+  await flush()
+  world.events.length = 0
+  world.advance(2000)
+  await flush()
+  const sources = world.events.flatMap((e) => (e.kind === 'send' ? [e.source] : []))
+  t.ok(sources.length >= 1, 'adverts still go out')
+  t.same([...new Set(sources)], ['10.0.0.7'], 'from the new primary address only')
+  t.match(daemon.status().instances[0], { state: 'MASTER', masterAddress: '10.0.0.7' }, 'the core knows the new address as ours')
+  // RFC 3768 6.4.3: an equal priority from a lower address is discarded. 10.0.0.5 is above
+  // the old 10.0.0.1 (that would have made us step down) and below the new 10.0.0.7.
+  world.deliver('eth0', { family: 4, source: '10.0.0.5', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.5', 100) })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'MASTER', 'equal priority from 10.0.0.5: we stay MASTER')
+  world.deliver('eth0', { family: 4, source: '10.0.0.9', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.9', 100) })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'BACKUP', 'equal priority from 10.0.0.9, above the new address: we step down')
+  await daemon.stop()
+})
+
 t.test('an advert to another group does not make a MASTER step down', async (t) => {
   const { world, daemon } = setup(t)
   await becomeMaster(world, daemon)
