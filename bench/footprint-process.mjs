@@ -6,7 +6,7 @@
 // nothing touches the host's interfaces).
 //   node bench/footprint-process.mjs [--reps N] [--idle S] [--starts N] [--out FILE | --no-write]
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -210,7 +210,11 @@ const report = [
 ]
 console.log(`\n${report.join('\n')}`)
 if (!args.includes('--no-write')) {
-  const out = option('--out', join(ROOT, 'bench/results', `footprint-process-${new Date().toISOString().slice(0, 10)}.md`))
+  // A second run the same day gets its own file: earlier results are kept, not overwritten.
+  const base = join(ROOT, 'bench/results', `footprint-process-${new Date().toISOString().slice(0, 10)}`)
+  let n = 1
+  while (existsSync(n === 1 ? `${base}.md` : `${base}-${n}.md`)) n++
+  const out = option('--out', n === 1 ? `${base}.md` : `${base}-${n}.md`)
   writeFileSync(out, report.join('\n'))
   console.log(`written to ${out}`)
 }
