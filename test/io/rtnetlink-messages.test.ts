@@ -117,13 +117,19 @@ t.test('IFA_FLAGS, when present, is read instead of the 8-bit flags', (t) => {
   t.end()
 })
 
-t.test('an address removed (ip addr del) is gone and reported, by interface name', (t) => {
+/** eth0 (ifindex 7) up, with its primary 10.0.0.1/24 and the VIP 10.0.0.100 as a secondary. */
+function eth0WithVip(): LinkTable {
   const table = new LinkTable()
   table.apply(Buffer.concat([
     link(RTM_NEWLINK, { index: 7, name: 'eth0', flags: UP, oper: IF_OPER_UP }),
     addr(RTM_NEWADDR, { index: 7, address: '10.0.0.1', prefixLength: 24 }),
     addr(RTM_NEWADDR, { index: 7, address: '10.0.0.100', prefixLength: 24, flags: IFA_F_SECONDARY }),
   ]))
+  return table
+}
+
+t.test('an address removed (ip addr del) is gone and reported, by interface name', (t) => {
+  const table = eth0WithVip()
   const change = table.apply(addr(RTM_DELADDR, { index: 7, address: '10.0.0.100', prefixLength: 24, flags: IFA_F_SECONDARY }), fresh())
   t.same(change, { names: new Set(['eth0']), removed: [{ name: 'eth0', address: '10.0.0.100' }] })
   t.same(table.get('eth0')?.addresses.map((a) => a.address), ['10.0.0.1'])
@@ -134,12 +140,7 @@ t.test('an address removed (ip addr del) is gone and reported, by interface name
 })
 
 t.test('an interface deleted and created again under its name: a new ifindex, none of the old addresses', (t) => {
-  const table = new LinkTable()
-  table.apply(Buffer.concat([
-    link(RTM_NEWLINK, { index: 7, name: 'eth0', flags: UP, oper: IF_OPER_UP }),
-    addr(RTM_NEWADDR, { index: 7, address: '10.0.0.1', prefixLength: 24 }),
-    addr(RTM_NEWADDR, { index: 7, address: '10.0.0.100', prefixLength: 24, flags: IFA_F_SECONDARY }),
-  ]))
+  const table = eth0WithVip()
   const gone = table.apply(link(RTM_DELLINK, { index: 7, name: 'eth0' }), fresh())
   t.same([...gone.names], ['eth0'], 'the deletion touches eth0')
   t.equal(table.get('eth0'), undefined, 'gone')
