@@ -41,18 +41,17 @@ export async function startControlSocket(path: string, status: () => unknown, lo
       conn.destroy()
     }
   })
+  // bind(2) creates the socket file with the daemon's umask (022 unless -u says
+  // otherwise): no write bit for group and others, and connect(2) needs write
+  // permission, so nobody else can connect before the chmod to 0600 below. (The
+  // umask is not narrowed around the bind: it is the process's, so a script started
+  // meanwhile inherited 0177, and a lab test saw it from outside.)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    // bind(2) creates the socket file with the umask's mode: make it 0600 from the start.
-    const umask = process.umask(0o177)
-    try {
-      server.listen(path, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    } finally {
-      process.umask(umask)
-    }
+    server.listen(path, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   chmodSync(path, CONTROL_SOCKET_MODE)
   server.unref()
