@@ -180,10 +180,25 @@ function summary(t: Tally): FloodSummary {
 
 /** "dropped 923,483 adverts for VRID 52 on eth0 in the last 10 s from 65,000 sources: vrid". */
 export function renderSummary(s: FloodSummary, windowMs: number, verb = 'dropped'): string {
-  const fmt = (n: number): string => n.toLocaleString('en-US')
+  const fmt = groupThousands
   const sources = s.estimated ? `about ${fmt(roundEstimate(s.sources))} sources` : `${fmt(s.sources)} source${s.sources === 1 ? '' : 's'}`
   const who = s.kind.instance ? `(${s.kind.instance}) ` : ''
   return `${who}${verb} ${fmt(s.count)} ${s.kind.what} in the last ${Math.round(windowMs / 1000)} s from ${sources}${s.kind.why ? `: ${s.kind.why}` : ''}`
+}
+
+/**
+ * 923483 -> "923,483", without Intl: toLocaleString reads ICU's locale data,
+ * ~5 MB of the node binary paged in by the first summary of a flood (issue 12's
+ * RSS growth, measured with /proc/PID/smaps: all of the RssFile growth).
+ */
+export function groupThousands(n: number): string {
+  const digits = String(Math.trunc(Math.abs(n)))
+  let out = ''
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ','
+    out += digits[i]
+  }
+  return n < 0 ? `-${out}` : out
 }
 
 /** Two significant digits: an estimate should not look exact. */

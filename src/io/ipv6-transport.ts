@@ -28,7 +28,7 @@ import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc, type MsgHdr } from './libc
 import { sharedPoller, type FdPoller } from './fd-poller.js'
 import type { ReceivedPacket } from './ports.js'
 import type { AdvertTransportOptions, AdvertTransportStats, RawAdvertTransport } from './advert-transport.js'
-import { deviceName, SO_BINDTODEVICE, SOL_SOCKET } from './raw-socket.js'
+import { deviceName, SO_BINDTODEVICE, SOL_SOCKET } from './ipv4-socket.js'
 import {
   AF_INET6,
   EAGAIN,
