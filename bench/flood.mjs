@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { LabNetwork, pruneStaleNamespaces } from '../dist/lab/netns.js'
 import { startDaemon } from '../dist/lab/daemon.js'
 import { queryControlSocket } from '../dist/daemon/control-socket.js'
+import { VRRPD_NODE_FLAGS } from '../dist/node-flags.js'
 import { procStat, processTree } from './proc-usage.mjs'
 
 const args = process.argv.slice(2)
@@ -177,7 +178,7 @@ function render(rows, meta) {
   const out = [
     `# Hostile flood: vrrpd vs keepalived 2.2.7`,
     '',
-    `Commit ${meta.commit}${VRRPD_MAIN === join(ROOT, 'dist', 'main.js') ? '' : ` (vrrpd from ${VRRPD_MAIN})`}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${NODE_ARGS.join(' ') || 'none'}.`,
+    `Commit ${meta.commit}${VRRPD_MAIN === join(ROOT, 'dist', 'main.js') ? '' : ` (vrrpd from ${VRRPD_MAIN})`}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${[...VRRPD_NODE_FLAGS, ...NODE_ARGS].join(' ') || 'none'} (its own, src/node-flags.ts, then --node-args).`,
     `Load average (1/5/15 min) before: ${meta.load}; after: ${meta.loadAfter}.`,
     `Flood: ${PACKETS.toLocaleString('en-US')} packets at up to ${PPS.toLocaleString('en-US')}/s from one host, kinds ${KINDS.join(', ')}, 65,000 spoofed sources; then ${CPU_SECONDS} s at up to ${CPU_PPS.toLocaleString('en-US')}/s for CPU.`,
     '',
