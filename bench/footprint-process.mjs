@@ -5,8 +5,8 @@
 // Runs as root after `npm run build` (one network namespace per repetition;
 // nothing touches the host's interfaces).
 //   node bench/footprint-process.mjs [--reps N] [--idle S] [--starts N] [--out FILE | --no-write]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -103,6 +103,35 @@ async function idle(net, kind) {
   }
 }
 
+/**
+ * Node's own floor, measured beside the daemons: what any Node program pays before
+ * its first line of code (`node -e` printing one line: spawn -> that line; the whole
+ * process for `-t`), and an idle `setInterval` process's CPU and RSS over the same
+ * window. A target below these cannot be met by a Node daemon on this machine.
+ */
+async function nodeFloor() {
+  const startup = []
+  const configTest = []
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = now()
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write("up\\n")'], { encoding: 'utf8' })
+    if (r.stdout.trim() === 'up') startup.push(now() - t0)
+    const t1 = now()
+    spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+    configTest.push(now() - t1)
+  }
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+  try {
+    await sleep(1000)
+    const a = usage(child.pid)
+    await sleep(IDLE_S * 1000)
+    const b = usage(child.pid)
+    return { startup, configTest, cpuMs: b.cpuMs - a.cpuMs, rssKb: b.rssKb }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
 // ---------- the run ----------
 const commit = (() => {
   try {
@@ -114,7 +143,7 @@ const commit = (() => {
   }
 })()
 const loadBefore = loadavg()
-const samples = Object.fromEntries(KINDS.map((k) => [k, { startup: [], configTest: [], cpuMs: [], rssKb: [] }]))
+const samples = Object.fromEntries([...KINDS, 'node'].map((k) => [k, { startup: [], configTest: [], cpuMs: [], rssKb: [] }]))
 await pruneStaleNamespaces()
 work = mkdtempSync(join(tmpdir(), 'vrrpd-footprint-'))
 try {
@@ -133,6 +162,11 @@ try {
     }
     await net.teardown()
     labs.splice(labs.indexOf(net), 1)
+    const floor = await nodeFloor()
+    for (const field of ['startup', 'configTest']) samples.node[field].push(...floor[field])
+    samples.node.cpuMs.push(floor.cpuMs)
+    samples.node.rssKb.push(floor.rssKb)
+    console.log(`rep ${rep + 1} node alone  first line ${floor.startup.map((x) => x.toFixed(0)).join('/')} ms, node -e 0 ${floor.configTest.map((x) => x.toFixed(0)).join('/')} ms, CPU ${floor.cpuMs.toFixed(1)} ms in ${IDLE_S} s, RSS ${(floor.rssKb / 1024).toFixed(1)} MB`)
   }
 } finally {
   await cleanup()
@@ -147,13 +181,13 @@ const median = (xs) => {
 }
 const fmt = (x, unit) => (unit === 'MB' ? (x / 1024).toFixed(1) : x.toFixed(unit === 'ms1' ? 1 : 0))
 function row(name, target, unit, field) {
-  const [v, k] = KINDS.map((kind) => samples[kind][field])
-  const cell = (xs) => `${fmt(median(xs), unit)} (${fmt(Math.min(...xs), unit)}–${fmt(Math.max(...xs), unit)})`
-  return `| ${name} | ${target} | ${cell(v)} | ${cell(k)} | ${(median(v) / median(k)).toFixed(1)} |`
+  const [v, k, n] = [...KINDS, 'node'].map((kind) => samples[kind][field])
+  const cell = (xs) => (xs.length === 0 ? 'n/a' : `${fmt(median(xs), unit)} (${fmt(Math.min(...xs), unit)}–${fmt(Math.max(...xs), unit)})`)
+  return `| ${name} | ${target} | ${cell(v)} | ${cell(k)} | ${(median(v) / median(k)).toFixed(1)} | ${cell(n)} |`
 }
 const lines = [
-  `| figure | target (issue 9) | vrrpd median (min–max) | keepalived median (min–max) | ratio |`,
-  '|---|---|---|---|---|',
+  `| figure | target (issue 9) | vrrpd median (min–max) | keepalived median (min–max) | ratio | node alone (floor) |`,
+  '|---|---|---|---|---|---|',
   row(`start-up: spawn -> "(init)" line, ms (n=${samples.vrrpd.startup.length})`, '<= 80 ms quiet', 'ms', 'startup'),
   row(`\`-t\` on the seed config, whole process, ms (n=${samples.vrrpd.configTest.length})`, '<= 150 ms', 'ms', 'configTest'),
   row(`on-CPU time in ${IDLE_S} s from the MASTER line, 1 instance, ms (n=${samples.vrrpd.cpuMs.length})`, `<= 10 ms per 30 s`, 'ms1', 'cpuMs'),
@@ -171,10 +205,16 @@ const report = [
   '',
   ...lines,
   '',
+  '"node alone" is any Node program\'s floor on this machine in the same run: spawn -> the first line of `node -e` (start-up row), the whole `node -e 0` process (`-t` row), and an idle `node -e "setInterval(() => {}, 1000)"` over the same window (CPU and RSS rows).',
+  '',
 ]
 console.log(`\n${report.join('\n')}`)
 if (!args.includes('--no-write')) {
-  const out = option('--out', join(ROOT, 'bench/results', `footprint-process-${new Date().toISOString().slice(0, 10)}.md`))
+  // A second run the same day gets its own file: earlier results are kept, not overwritten.
+  const base = join(ROOT, 'bench/results', `footprint-process-${new Date().toISOString().slice(0, 10)}`)
+  let n = 1
+  while (existsSync(n === 1 ? `${base}.md` : `${base}-${n}.md`)) n++
+  const out = option('--out', n === 1 ? `${base}.md` : `${base}-${n}.md`)
   writeFileSync(out, report.join('\n'))
   console.log(`written to ${out}`)
 }

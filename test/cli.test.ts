@@ -43,6 +43,10 @@ t.test('unsupported keepalived flags are accepted with a warning', async (t) => 
 t.test('help, version and usage errors come back as data', async (t) => {
   const help = await parseCli(['--help'])
   t.match(help, { exit: 0, message: /--config-test/ })
+  // The subcommands keep their lines as written, whatever the terminal width (yargs would re-wrap usage text).
+  const lines = 'message' in help ? String(help.message).split('\n') : []
+  t.ok(lines.includes('  vrrpd status [--pid FILE | --control-socket PATH] [--format json|text|prometheus]'), 'the status line is whole')
+  t.ok(lines.every((l) => l.length <= 100), 'no help line wider than 100 columns')
   t.match(await parseCli(['-v']), { exit: 0, message: /^vrrpd \d+\.\d+\.\d+/ })
   t.match(await parseCli(['--frobnicate']), { exit: 1, message: /Unknown argument: frobnicate/ })
   t.match(await parseCli(['-f']), { exit: 1, message: /Not enough arguments/ })

@@ -110,7 +110,11 @@ export function finalizeInstance(d: InstanceDraft, ctx: InstanceContext): VrrpIn
   let authentication: VrrpInstance['authentication']
   if (d.auth) {
     const { type, password } = d.auth
-    if (type === undefined) sink.error(d.auth.at, `(${d.name}) authentication without auth_type; ignoring`)
+    // keepalived 2.2.7: an unknown auth_type is an error in its words (exit 5); no
+    // auth_type line at all passes silently and runs without authentication. vrrpd
+    // says so in a warning (same exit code 0), as a forgotten line can split a pair.
+    if (d.auth.badType) sink.error(d.auth.badType.at, `(${d.name}) unknown authentication type '${d.auth.badType.value}'`)
+    else if (type === undefined) sink.warning(d.auth.at, `(${d.name}) authentication without auth_type: running without authentication, as keepalived does`)
     else if (strict) sink.error(d.auth.at, `(${d.name}) Strict mode does not support authentication. Ignoring.`)
     else if (version === 3) sink.error(d.auth.at, `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`)
     else if (!password) sink.error(d.auth.at, `(${d.name}) Authentication specified but no password given. Ignoring`)

@@ -103,8 +103,34 @@ function scriptSecurity(p: ParsedConfig, opts: FinalizeOptions): void {
       if (v !== 'ok') delete n[key]
     }
   }
-  for (const fifo of [p.globalDefs.vrrpNotifyFifo, p.globalDefs.notifyFifo]) {
-    if (fifo?.script !== undefined && examine(fifo.script, { file: opts.file, line: 0 }) !== 'ok') delete fifo.script
+  for (const [key, prefix] of [['vrrpNotifyFifo', 'vrrp_'], ['notifyFifo', '']] as const) {
+    const fifo = p.globalDefs[key]
+    if (!fifo) continue
+    const at = { file: opts.file, line: 0 }
+    // keepalived (global_parser.c notify_fifo, lib/notify.c fifo_open): logged, not config errors.
+    if (!fifo.path) {
+      // Still "being executed" for keepalived's SECURITY VIOLATION (-t exits 6), though it never runs.
+      if (fifo.script !== undefined) examine(fifo.script, at)
+      sink.warning(at, `${prefix}notify_fifo_script without ${prefix}notify_fifo - ignoring`)
+      delete p.globalDefs[key]
+      continue
+    }
+    if (fifo.user !== undefined && !userExists(fifo.user.user)) {
+      sink.warning(at, `Invalid user/group for ${prefix} fifo ${fifo.path} - ignoring (user '${fifo.user.user}' does not exist)`)
+      delete p.globalDefs[key]
+      continue
+    }
+    if (fifo.script === undefined) continue
+    if (fifo.scriptUser !== undefined && !userExists(fifo.scriptUser.user)) {
+      sink.warning(at, `Invalid user/group for ${prefix}notify_fifo script ${fifo.script} - ignoring (user '${fifo.scriptUser.user}' does not exist)`)
+      delete fifo.script
+      delete fifo.scriptUser
+      continue
+    }
+    if (examine(fifo.script, at) !== 'ok') {
+      delete fifo.script
+      delete fifo.scriptUser
+    }
   }
   if (!secure && runs) {
     sink.security = true

@@ -70,5 +70,6 @@ export function dropMissingScripts(p: ParsedConfig, opts: { file: string; sink: 
     if (why === undefined) continue
     sink.warning({ file: opts.file, line: 0 }, `notify FIFO script ${splitCommandLine(fifo.script)[0]} ${why}: it will not run`)
     delete fifo.script
+    delete fifo.scriptUser
   }
 }

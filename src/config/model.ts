@@ -153,6 +153,20 @@ export interface ScriptUser {
 }
 
 /** The user of each notify script that named one; the rest run as script_user. */
+/**
+ * `vrrp_notify_fifo PATH [USER [GROUP]]` with `vrrp_notify_fifo_script COMMAND [USER [GROUP]]`
+ * (and the global `notify_fifo` pair), as keepalived 2.2.7 reads them.
+ */
+export interface NotifyFifoConfig {
+  path: string
+  /** keepalived: the owner it gives a FIFO it creates (docs/operations.md: vrrpd gives it to the script's user). */
+  user?: ScriptUser
+  /** The reader's command line, split into argv by splitCommandLine when run. */
+  script?: string
+  /** Who the reader runs as; default script_user. */
+  scriptUser?: ScriptUser
+}
+
 export type NotifyUsers = Partial<Record<keyof NotifyScripts, ScriptUser>>
 
 export interface NotifyScripts {
@@ -269,8 +283,8 @@ export interface GlobalDefs {
   smtpServer?: string
   smtpConnectTimeoutMs: number
   /** vrrp_notify_fifo PATH [SCRIPT] */
-  vrrpNotifyFifo?: { path: string; script?: string }
-  notifyFifo?: { path: string; script?: string }
+  vrrpNotifyFifo?: NotifyFifoConfig
+  notifyFifo?: NotifyFifoConfig
   maxAutoPriority?: number
   /**
    * `nftables [NAME]`: the table that holds the no_accept drop rules. keepalived's

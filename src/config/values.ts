@@ -5,7 +5,6 @@
  */
 import type { DiagnosticSink } from './diagnostics.js'
 import type { Node } from './tree.js'
-import { splitQuotedEscaped } from './tokenize.js'
 
 export interface ParseContext {
   sink: DiagnosticSink
@@ -47,26 +46,6 @@ export function needArg(node: Node, ctx: ParseContext, i = 0): string | undefine
   const v = arg(node, i)
   if (v === undefined) ctx.sink.fatal(node.at, missingValue(node))
   return v === '' ? undefined : v
-}
-
-/**
- * A script command line: the arguments as written, with the outer quotes removed
- * when the whole line is one quoted word (`script "/bin/pgrep nginx"`), so that
- * splitCommandLine gives keepalived's argv in every quoting style.
- */
-export function restOfLine(node: Node, ctx: ParseContext): string | undefined {
-  if (node.args.length === 0 || node.rawArgs === '') {
-    ctx.sink.fatal(node.at, missingValue(node))
-    return undefined
-  }
-  const raw = node.rawArgs
-  if (raw[0] === '"' || raw[0] === "'") {
-    // keepalived decodes the line once (quotes and escapes) to find the command
-    // word, and the command word again into argv: `"/bin/echo a\\tb"` runs with a tab.
-    const words = splitQuotedEscaped(raw)
-    if (words?.length === 1) return words[0]
-  }
-  return raw
 }
 
 /** An integer in [min, max]; out of range or malformed is an error and undefined. */

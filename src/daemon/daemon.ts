@@ -146,6 +146,11 @@ export class Daemon {
    */
   readonly failed: Promise<Error> = new Promise((resolve) => (this.#announceFailure = resolve))
 
+  /** Whether a core step threw: the daemon ignores every event and is releasing its VIPs. */
+  get hasFailed(): boolean {
+    return this.#failure !== undefined
+  }
+
   constructor(
     config: Config,
     private readonly ports: DaemonPorts,
@@ -284,7 +289,15 @@ export class Daemon {
     await this.#refreshInterfaces(this.#interfaces(config))
     this.#openTransports()
     if (!this.#router) throw new Error('reload before start')
-    const { router, actions } = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
+    // The reload is a core step too: one that throws leaves old and new half-merged.
+    let next: ReturnType<typeof reloadRouter>
+    try {
+      next = reloadRouter(this.#router, config, this.ports.clock.now(), this.#topology())
+    } catch (err) {
+      this.#fail(err instanceof Error ? err : new Error(String(err)), 'reload')
+      return
+    }
+    const { router, actions } = next
     this.#router = router
     this.#execute(actions)
     this.#refreshFilter(config)
@@ -352,7 +365,9 @@ export class Daemon {
     this.#queue.length = 0
     this.#timers.cancelAll()
     this.log.fatal({ err }, `internal error while handling ${during}: ${err.message} - releasing VIPs and exiting (code ${EXIT_INTERNAL_ERROR}) so that a clean vrrpd takes over`)
-    for (const inst of this.#config.instances) {
+    // During a reload the instances it retires may still hold VIPs: release those too.
+    const instances = new Map([...this.#retired.values(), ...this.#config.instances].map((i) => [i.name, i]))
+    for (const inst of instances.values()) {
       try {
         // The advert template is built once per instance and never changed by a step.
         const template = this.#router?.instances.get(inst.name)?.advertTemplate
@@ -360,8 +375,9 @@ export class Daemon {
       } catch (sendErr) {
         this.log.error({ err: sendErr }, `(${inst.name}) cannot send priority 0 while failing`)
       }
-      const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded]
-      if (vips.length > 0) this.#vipWork.remove(inst.name, vips)
+      const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded, ...(this.#retired.get(inst.name)?.virtualIpAddresses ?? []), ...(this.#retired.get(inst.name)?.virtualIpAddressesExcluded ?? [])]
+      const unique = [...new Map(vips.map((v) => [`${v.address}/${v.prefixLength}@${v.dev}`, v])).values()]
+      if (unique.length > 0) this.#vipWork.remove(inst.name, unique)
     }
     void this.#vipWork.settle().then(
       () => this.#announceFailure(err),

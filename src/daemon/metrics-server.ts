@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { StatusView } from './status-files.js'
-import { renderKeepalivedExporter, renderPrometheus } from './metrics.js'
+import { renderKeepalivedExporter, renderPrometheus, type ExporterConfig } from './metrics.js'
 import type { ListenAddress } from '../cli.js'
 
 export interface MetricsServer {
@@ -15,8 +15,11 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
-/** Listens on `at`; rejects when the address cannot be bound (the daemon reports it and runs on). */
-export async function startMetricsServer(at: ListenAddress, status: () => StatusView): Promise<MetricsServer> {
+/**
+ * Listens on `at`; rejects when the address cannot be bound (the daemon reports it and runs on).
+ * `config` answers what keepalived-exporter takes from keepalived's config dump (the GARP delay).
+ */
+export async function startMetricsServer(at: ListenAddress, status: () => StatusView, config?: ExporterConfig): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -30,7 +33,7 @@ export async function startMetricsServer(at: ListenAddress, status: () => Status
     let body: string
     try {
       const view = status()
-      body = renderPrometheus(view) + renderKeepalivedExporter(view)
+      body = renderPrometheus(view) + renderKeepalivedExporter(view, config)
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(err as Error).message}\n`)
       return

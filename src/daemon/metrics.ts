@@ -76,12 +76,20 @@ const KEEPALIVED_EXPORTER_COUNTERS: ReadonlyArray<[name: string, help: string, p
   ['keepalived_priority_zero_sent_total', 'Priority zero sent', (s) => s.priZeroSent],
 ]
 
+/** What keepalived-exporter reads from keepalived's config dump rather than from its counters. */
+export interface ExporterConfig {
+  /** The instance's garp_master_delay in whole seconds, as keepalived.data's "Gratuitous ARP delay". */
+  garpDelaySeconds(instance: string): number | undefined
+}
+
 /**
  * The metrics keepalived-exporter serves, with its names and labels: one
  * `keepalived_vrrp_state` per VIP (keepalived's state number), counters labelled
- * iname/intf/vrid/state, and `keepalived_script_status` (1 GOOD, 0 BAD) per track script.
+ * iname/intf/vrid/state, `keepalived_gratuitous_arp_delay_total` (the configured
+ * garp_master_delay, which the exporter reports under that name) when the config is
+ * given, and `keepalived_script_status` (1 GOOD, 0 BAD) per track script.
  */
-export function renderKeepalivedExporter(view: StatusView): string {
+export function renderKeepalivedExporter(view: StatusView, config?: ExporterConfig): string {
   const out: string[] = []
   const metric = (name: string, type: 'gauge' | 'counter', help: string, rows: [Record<string, string | number>, number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
@@ -95,6 +103,12 @@ export function renderKeepalivedExporter(view: StatusView): string {
   })))
   const common = (i: Instance) => ({ iname: i.name, intf: i.interface, vrid: i.virtualRouterId, state: i.state })
   for (const [name, help, pick] of KEEPALIVED_EXPORTER_COUNTERS) metric(name, 'counter', help, view.instances.map((i) => [common(i), pick(i.stats)]))
+  if (config) {
+    metric('keepalived_gratuitous_arp_delay_total', 'counter', 'Gratuitous ARP delay', view.instances.flatMap((i): [Record<string, string | number>, number][] => {
+      const delay = config.garpDelaySeconds(i.name)
+      return delay === undefined ? [] : [[common(i), delay]]
+    }))
+  }
   const scripts = new Map<string, boolean>()
   for (const i of view.instances) for (const t of i.tracks) if (t.kind === 'script') scripts.set(t.name, t.ok)
   metric('keepalived_script_status', 'gauge', 'Tracker Script Status', [...scripts].map(([name, ok]) => [{ name }, ok ? 1 : 0]))

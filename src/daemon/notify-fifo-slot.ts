@@ -1,6 +1,6 @@
 /**
- * One of the daemon's notify FIFOs (`vrrp_notify_fifo PATH [SCRIPT]` or the
- * global `notify_fifo`; keepalived writes each line to both when both are set)
+ * One of the daemon's notify FIFOs (`vrrp_notify_fifo PATH` with
+ * `vrrp_notify_fifo_script`, or the global pair; keepalived writes each line to both when both are set)
  * across reloads: opened at start, and on SIGHUP closed and opened again when
  * its path, its reader script or script_user changed, or closed when the new
  * config has none. An unchanged FIFO stays open, so its reader sees no EOF
@@ -34,7 +34,8 @@ export class NotifyFifoSlot {
   /** Makes the FIFO match `config` (start and SIGHUP). */
   async apply(config: Config): Promise<void> {
     const fifo: GlobalDefs[FifoKeyword] = config.globalDefs[this.keyword]
-    const scriptUser = fifo?.script ? scriptSecurityOf(config).scriptUser : undefined
+    // `notify_fifo_script COMMAND USER [GROUP]` runs as that user, else as script_user.
+    const scriptUser = fifo?.script ? (fifo.scriptUser ?? scriptSecurityOf(config).scriptUser) : undefined
     const key = fifo ? JSON.stringify([fifo.path, fifo.script ?? null, scriptUser ?? null]) : undefined
     if (key === this.#key && (this.#fifo !== undefined || key === undefined)) return
     await this.close()

@@ -38,6 +38,7 @@ import { controlSocketPath, startControlSocket, DEFAULT_PID_FILE, type ControlSe
 import { createSdNotifier, statusSummary } from '../io/sd-notify.js'
 import { missingOwnCapabilities } from '../io/capabilities.js'
 import type { MetricsServer } from './metrics-server.js'
+import type { ExporterConfig } from './metrics.js'
 import type { ListenAddress } from '../cli.js'
 
 /** What the daemon needs from the command line. */
@@ -128,7 +129,11 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
   systemd.ready(summary())
   announceStates = true
   systemd.startWatchdog()
-  const metrics = await startMetrics(options.metricsListen, () => daemon.status(), log)
+  const garpDelaySeconds = (name: string) => {
+    const garp = daemon.config.instances.find((i) => i.name === name)?.garp
+    return garp && Math.floor(garp.masterDelayMs / 1000)
+  }
+  const metrics = await startMetrics(options.metricsListen, () => daemon.status(), { garpDelaySeconds }, log)
 
   return await new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve()
@@ -198,6 +203,8 @@ export async function runDaemon(options: DaemonOptions, loaded: { config: Config
         // The rebuild runs at normal priority, as keepalived's reload does; then the new settings.
         leaveRealtime(log)
         await daemon.reload(next.config)
+        // The reload's core step threw: daemon.failed stops the process, nothing more to apply.
+        if (daemon.hasFailed) return
         schedule(next.config, log)
         log.info('Reload finished')
       })
@@ -306,11 +313,11 @@ function reloadLimits(): { timeoutMs?: number; maxMemoryMb?: number } {
 }
 
 /** The opt-in HTTP metrics endpoint; a failure to listen is logged and vrrpd runs on (the VIPs matter more). */
-async function startMetrics(at: ListenAddress | undefined, status: () => ReturnType<Daemon['status']>, log: Logger): Promise<MetricsServer | undefined> {
+async function startMetrics(at: ListenAddress | undefined, status: () => ReturnType<Daemon['status']>, config: ExporterConfig, log: Logger): Promise<MetricsServer | undefined> {
   if (at === undefined) return undefined
   const { startMetricsServer } = await import('./metrics-server.js')
   try {
-    const server = await startMetricsServer(at, status)
+    const server = await startMetricsServer(at, status, config)
     log.info(`serving metrics on http://${server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host}:${server.address.port}/metrics`)
     return server
   } catch (err) {

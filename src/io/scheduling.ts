@@ -8,11 +8,16 @@
  * platform and GC workers, our config and VIP workers). On Linux the nice value,
  * the scheduling policy and the CPU affinity belong to each thread, so "the
  * process" has to be chosen thread by thread:
- * - SCHED_RR goes to the main thread only (tid == pid, the one that runs the
- *   timers and sends every advert), with SCHED_RESET_ON_FORK as keepalived sets it,
- *   so that scripts and the threads Node starts later run at normal priority. A
- *   busy-looping helper thread (a GC worker, a reload parse) can then never starve
- *   the machine, and RLIMIT_RTTIME's accounting covers exactly the advert thread.
+ * - SCHED_RR goes to every thread that exists when it is applied: the main thread
+ *   (timers, every advert) and the threads it waits for, V8's platform workers (its
+ *   garbage collector's parallel and concurrent phases) and libuv's pool (the fd
+ *   poller's poll). Only the main thread was realtime at first, and under two CPU
+ *   hogs the main thread then stalled up to 343 ms waiting for a starved GC worker:
+ *   258 false state changes in 5 minutes of 10 ms adverts, 0 with every thread
+ *   realtime (bench/results/scale-2026-11-30-fast-rt-threads.md). With
+ *   SCHED_RESET_ON_FORK, as keepalived sets it, scripts and the threads started later
+ *   (a reload's parser worker) run at normal priority, so a busy-looping parse can
+ *   never starve the machine; RLIMIT_RTTIME is counted per realtime thread.
  * - nice and the CPU affinity go to every thread that exists (/proc/self/task),
  *   and later threads inherit them from the thread that creates them: the whole
  *   process is as keepalived's single thread would be.
@@ -123,9 +128,12 @@ export function applyScheduling(g: GlobalDefs, log: SchedulingLog): void {
   const why = (): string => c.strerror(c.errno())
 
   if (g.realtimePriority) {
-    if (!setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, g.realtimePriority)) log.warn(`child process: cannot raise priority (${why()})`)
+    const priority = g.realtimePriority
+    if (!setScheduler(c, SCHED_RR | SCHED_RESET_ON_FORK, priority)) log.warn(`child process: cannot raise priority (${why()})`)
     else {
       applied.realtime = true
+      const failed = forEachThread(c, (tid) => setThreadScheduler(c, tid, SCHED_RR | SCHED_RESET_ON_FORK, priority))
+      if (failed) log.warn(`cannot raise the priority of every vrrpd thread (${failed}); the main thread is realtime`)
       const asked = g.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US
       const rttime = asked && Math.max(asked, MIN_RLIMIT_RTTIME_US)
       if (rttime !== asked) log.info(`vrrp_rlimit_rttime ${asked} us is shorter than one JavaScript burst can be: using ${rttime} us (docs/configuration.md)`)
@@ -193,14 +201,22 @@ export function leaveRealtime(log: SchedulingLog): void {
   if (!applied.realtime || !calls || calls instanceof Error) return
   const c = calls
   if (!setScheduler(c, SCHED_OTHER, 0)) log.warn(`child process: cannot reset realtime scheduling (${c.strerror(c.errno())})`)
-  else applied.realtime = false
+  else {
+    applied.realtime = false
+    const failed = forEachThread(c, (tid) => setThreadScheduler(c, tid, SCHED_OTHER, 0))
+    if (failed) log.warn(`cannot reset the realtime scheduling of every vrrpd thread (${failed})`)
+  }
 }
 
 /** pid 0: the calling thread, which is the main thread (every caller runs on it). */
 function setScheduler(c: SchedCalls, policy: number, priority: number): boolean {
+  return setThreadScheduler(c, 0, policy, priority)
+}
+
+function setThreadScheduler(c: SchedCalls, tid: number, policy: number, priority: number): boolean {
   const param = Buffer.alloc(4)
   param.writeInt32LE(priority)
-  return c.sched_setscheduler(0, policy, param) === 0
+  return c.sched_setscheduler(tid, policy, param) === 0
 }
 
 /** mlock2(MLOCK_ONFAULT) on every file-backed mapping; why the first failed, if one did. */

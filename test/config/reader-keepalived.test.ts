@@ -14,7 +14,7 @@ import { DiagnosticSink } from '../../src/config/diagnostics.js'
 import { tokenizeLine } from '../../src/config/tokenize.js'
 import { loadConfig } from '../../src/config/index.js'
 import { buildTree, type Node } from '../../src/config/tree.js'
-import { restOfLine } from '../../src/config/values.js'
+import { notifyLine, vrrpScriptLine } from '../../src/config/keywords/script-command.js'
 import { splitCommandLine } from '../../src/config/tokenize.js'
 
 const KEEPALIVED = '/usr/sbin/keepalived'
@@ -123,15 +123,17 @@ t.test('escapes in script lines decode as keepalived decodes them', { skip: skip
   )
   const theirs = keepalivedScriptPaths(dir, conf)
   t.ok(theirs.length >= scripts.length, `keepalived named ${theirs.length} scripts`)
-  // The command lines as the keyword handlers take them (restOfLine), straight from
-  // the tree: the model drops scripts whose file is missing, as keepalived does.
+  // The command lines as the keyword handlers take them (vrrpScriptLine, notifyLine),
+  // straight from the tree: the model drops scripts whose file is missing, as keepalived does.
   const sink = new DiagnosticSink()
   const reader = new ConfigReader(sink, { configId: 'h1' })
   reader.readFile(conf)
   const commands: string[] = []
+  const ctx = { sink, interfaceExists: () => true }
   const walk = (nodes: Node[]): void => {
     for (const n of nodes) {
-      if (n.keyword === 'script' || n.keyword === 'notify') commands.push(restOfLine(n, { sink, interfaceExists: () => true }) ?? '')
+      if (n.keyword === 'script') commands.push(vrrpScriptLine(n, ctx) ?? '')
+      if (n.keyword === 'notify') commands.push(notifyLine(n, ctx)?.command ?? '')
       if (n.children) walk(n.children)
     }
   }

@@ -276,6 +276,29 @@ t.test('an interface deleted and created again: FAULT, then a fresh socket on th
   await daemon.stop()
 })
 
+t.test('the primary address changes: adverts leave from the new one, and elections compare the new one', async (t) => {
+  const { world, daemon } = setup(t)
+  await becomeMaster(world, daemon)
+  world.setPrimaryAddress('eth0', '10.0.0.7')
+  await flush()
+  world.events.length = 0
+  world.advance(2000)
+  await flush()
+  const sources = world.events.flatMap((e) => (e.kind === 'send' ? [e.source] : []))
+  t.ok(sources.length >= 1, 'adverts still go out')
+  t.same([...new Set(sources)], ['10.0.0.7'], 'from the new primary address only')
+  t.match(daemon.status().instances[0], { state: 'MASTER', masterAddress: '10.0.0.7' }, 'the core knows the new address as ours')
+  // RFC 3768 6.4.3: an equal priority from a lower address is discarded. 10.0.0.5 is above
+  // the old 10.0.0.1 (that would have made us step down) and below the new 10.0.0.7.
+  world.deliver('eth0', { family: 4, source: '10.0.0.5', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.5', 100) })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'MASTER', 'equal priority from 10.0.0.5: we stay MASTER')
+  world.deliver('eth0', { family: 4, source: '10.0.0.9', destination: '224.0.0.18', ttl: 255, payload: advertFrom('10.0.0.9', 100) })
+  await flush()
+  t.equal(daemon.status().instances[0]!.state, 'BACKUP', 'equal priority from 10.0.0.9, above the new address: we step down')
+  await daemon.stop()
+})
+
 t.test('an advert to another group does not make a MASTER step down', async (t) => {
   const { world, daemon } = setup(t)
   await becomeMaster(world, daemon)
@@ -345,4 +368,48 @@ t.test('the status view carries the event-loop delay the loopDelay port reports'
   const delay = { p50: 0.3, p99: 1.5, max: 9, samples: 4 }
   const measured = new Daemon(loaded.config, { ...world.ports(), loopDelay: () => delay }, createLogger({ format: 'text', level: 'info', write: () => undefined }))
   t.same(measured.status().daemon.eventLoopDelay, delay)
+})
+
+t.test('a reload whose core step throws is fatal too: priority 0, the old and new VIPs released, `failed` settles', async (t) => {
+  // The real reload step runs, then throws: its actions (add 10.0.0.101) are lost,
+  // and the daemon already holds the new config while the core is the old one.
+  const core = await import('../../src/core/index.js')
+  const { Daemon: FaultyDaemon } = await t.mockImport<typeof import('../../src/daemon/daemon.js')>('../../src/daemon/daemon.js', {
+    '../../src/core/index.js': {
+      ...core,
+      reloadRouter: (...args: Parameters<typeof core.reloadRouter>) => {
+        core.reloadRouter(...args)
+        throw new Error('injected reload fault')
+      },
+    },
+  })
+  const { world, lines } = setup(t)
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-daemon-'))
+  const load = (conf: string) => {
+    writeFileSync(join(dir, 'keepalived.conf'), conf)
+    return loadConfig(join(dir, 'keepalived.conf'), { interfaceExists: () => true, checkScript: (c) => ({ ok: true, path: c }) }).config
+  }
+  const log = createLogger({ format: 'text', level: 'debug', write: (l) => lines.push(l) })
+  const daemon = new FaultyDaemon(load(CONF), world.ports(), log)
+  await becomeMaster(world, daemon)
+  t.equal(world.vipsPresent.size, 1, 'master with its VIP')
+  t.notOk(daemon.hasFailed)
+  world.events.length = 0
+  let failedWith: Error | undefined
+  void daemon.failed.then((e) => (failedWith = e))
+  // The new config moves the VIP: 10.0.0.100 out, 10.0.0.101 in.
+  await daemon.reload(load(CONF.replace('10.0.0.100/24', '10.0.0.101/24')))
+  await flush()
+  t.ok(daemon.hasFailed, 'the daemon knows it failed (run.ts stops there)')
+  t.ok(has(lines, 'internal error while handling reload: injected reload fault - releasing VIPs and exiting (code 70)'))
+  t.same(world.events.filter((e) => e.kind === 'send').map((e) => decodeSent(e).priority), [0], 'priority 0')
+  t.ok(world.events.some((e) => e.kind === 'removeVip' && e.address === '10.0.0.100'), 'the VIP of the old config is released')
+  t.equal(world.vipsPresent.size, 0, 'no VIP left behind')
+  t.notOk(world.events.some((e) => e.kind === 'addVip'), 'the lost reload actions are not carried out')
+  t.equal(failedWith?.message, 'injected reload fault', '`failed` settles once the VIPs are released')
+  world.events.length = 0
+  world.advance(10_000)
+  await flush()
+  t.same(world.events.filter((e) => e.kind !== 'fifo'), [], 'nothing more: no advert, no VIP, no notify')
+  await daemon.stop()
 })

@@ -35,7 +35,7 @@ t.test('listen address: port, address:port, [v6]:port, :port', async (t) => {
 
 t.test('GET /metrics: valid text format with vrrpd and keepalived-exporter names; counters move', async (t) => {
   let sent = 7
-  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(sent))
+  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => view(sent), { garpDelaySeconds: () => 5 })
   t.teardown(async () => {
     await server.close()
   })
@@ -55,6 +55,7 @@ t.test('GET /metrics: valid text format with vrrpd and keepalived-exporter names
   t.equal(first.get('keepalived_advertisements_sent_total')?.type, 'COUNTER')
   t.equal(first.get('keepalived_advertisements_sent_total')?.metrics[0]?.value, '7')
   t.same(first.get('keepalived_vrrp_state')?.metrics[0]?.labels, { iname: 'VI_1', intf: 'eth0', vrid: '51', ip_address: '10.0.0.100' })
+  t.same(first.get('keepalived_gratuitous_arp_delay_total')?.metrics[0], { value: '5', labels: { iname: 'VI_1', intf: 'eth0', vrid: '51', state: 'MASTER' } })
   sent = 9
   const second = await scrape()
   t.equal(second.get('vrrpd_adverts_sent_total')?.metrics[0]?.value, '9', 'each scrape reads the live view')

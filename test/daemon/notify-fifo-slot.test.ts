@@ -59,3 +59,10 @@ t.test('a FIFO that failed to open is tried again at the next reload', async (t)
   await slot.apply(cfg({ vrrpNotifyFifo: { path: '/run/a' } }))
   t.same(events, ['open /run/a'])
 })
+
+t.test("the script line's own user (notify_fifo_script COMMAND USER) wins over script_user", async (t) => {
+  const { slot, events } = harness()
+  await slot.apply(cfg({ vrrpNotifyFifo: { path: '/run/a', script: '/bin/reader', scriptUser: { user: 'nobody' } }, scriptUser: 'root' }))
+  await slot.apply(cfg({ vrrpNotifyFifo: { path: '/run/a', script: '/bin/reader' }, scriptUser: 'root' }))
+  t.same(events, ['open /run/a /bin/reader as 65534', 'close /run/a', 'open /run/a /bin/reader as 0'])
+})

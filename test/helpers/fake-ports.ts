@@ -90,6 +90,14 @@ export class FakeWorld {
     this.linkListener?.(this.view(name), name)
   }
 
+  /** The interface's primary IPv4 address replaced (a DHCP renewal with a new lease, a network manager). */
+  setPrimaryAddress(name: string, address: string): void {
+    const info = this.ifaces.get(name)
+    if (!info) return
+    this.ifaces.set(name, { ...info, addresses: [...info.addresses.filter((a) => !(a.family === 4 && a.primary)), { family: 4, address, prefixLength: 24, primary: true }] })
+    this.linkListener?.(this.view(name), name)
+  }
+
   /** `ip addr del` of a VIP by someone else. */
   deleteVip(address: string, prefixLength: number, dev: string): void {
     this.vipsPresent.delete(`${address}/${prefixLength}@${dev}`)

@@ -9,7 +9,7 @@
  *     const status = await a.status()            // `vrrpd status`
  */
 import { spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,6 +48,8 @@ export function ensureBuilt(): string {
 export interface NonRoot {
   uid: number
   gid: number
+  /** The capabilities it keeps (default the hardened drop-in's: net_admin, net_raw). */
+  caps?: string[]
 }
 
 export interface Vrrpd extends Daemon {
@@ -65,20 +67,52 @@ export interface Vrrpd extends Daemon {
   status(): Promise<StatusView>
 }
 
+/**
+ * The environment systemd gives a system service without `User=` or `Environment=`
+ * (systemd.exec(5), "Environment variables in spawned processes"): its default PATH,
+ * the locale, and the per-invocation variables. vrrpd's unit adds NOTIFY_SOCKET,
+ * WATCHDOG_USEC and DAEMON_ARGS (the test's `env`).
+ */
+export const SYSTEMD_SERVICE_ENV: Readonly<NodeJS.ProcessEnv> = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C.UTF-8',
+  INVOCATION_ID: '0123456789abcdef0123456789abcdef',
+}
+
+export interface StartVrrpdOptions {
+  config: string
+  extraArgs?: string[]
+  nonRoot?: NonRoot
+  /** Added to the environment (after TMPDIR). */
+  env?: NodeJS.ProcessEnv
+  /** Start from SYSTEMD_SERVICE_ENV instead of the test runner's environment (tap's NODE_OPTIONS and all). */
+  serviceEnv?: boolean
+  /** The config file's mode (default 0644 per the umask): 0600 as a keepalived.conf holding auth_pass. */
+  configMode?: number
+}
+
 /** Starts vrrpd in `host` with `config` (keepalived.conf text). */
-export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: { config: string; extraArgs?: string[]; nonRoot?: NonRoot; env?: NodeJS.ProcessEnv }): Vrrpd {
+export function startVrrpd(lab: Pick<Lab, 'spawn'>, host: string, opts: StartVrrpdOptions): Vrrpd {
   const vrrpdMain = ensureBuilt()
   const dir = mkdtempSync(join(tmpdir(), `vrt-vrrpd-${host}-`))
   const configPath = join(dir, 'keepalived.conf')
-  writeFileSync(configPath, opts.config)
+  writeFileSync(configPath, opts.config, opts.configMode !== undefined ? { mode: opts.configMode } : {})
+  if (opts.configMode !== undefined) chmodSync(configPath, opts.configMode)
   const { cmd, args } = daemonCommand('vrrpd', { configPath, runDir: dir, vrrpdMain })
   const argv = [cmd, ...args, '--log-level', 'debug', ...(opts.extraArgs ?? [])]
   if (opts.nonRoot) chownSync(dir, opts.nonRoot.uid, opts.nonRoot.gid)
   // As the hardened systemd unit runs it: an unprivileged user with only CAP_NET_ADMIN and CAP_NET_RAW.
   const [run, ...runArgs] = opts.nonRoot
-    ? ['setpriv', `--reuid=${opts.nonRoot.uid}`, `--regid=${opts.nonRoot.gid}`, '--clear-groups', '--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw', '--bounding-set=-all,+net_admin,+net_raw', ...argv]
+    ? ((caps) => ['setpriv', `--reuid=${opts.nonRoot!.uid}`, `--regid=${opts.nonRoot!.gid}`, '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=-all,${caps}`, ...argv])(
+        (opts.nonRoot.caps ?? ['net_admin', 'net_raw']).map((c) => `+${c}`).join(','),
+      )
     : argv
-  const child = lab.spawn(host, run!, runArgs, { env: { ...process.env, TMPDIR: dir, ...opts.env } })
+  const env = { ...(opts.serviceEnv ? SYSTEMD_SERVICE_ENV : process.env), TMPDIR: dir, ...opts.env }
+  // tap's process-info hook adds its loaders to NODE_OPTIONS of every child it sees spawned;
+  // `env -i` gives vrrpd exactly the service's environment.
+  const child = opts.serviceEnv
+    ? lab.spawn(host, 'env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), run!, ...runArgs], { env })
+    : lab.spawn(host, run!, runArgs, { env })
   const proc = new LoggedProcess(`vrrpd@${host}`, child)
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
   const daemon = new Daemon('vrrpd', host, proc)

@@ -47,6 +47,18 @@ t.test('READY, STATUS, RELOADING, STOPPING arrive in order; the variables leave 
   ])
 })
 
+t.test('an abstract NOTIFY_SOCKET (@name), as systemd may give', async (t) => {
+  const name = `@vrt-sdnotify-${process.pid}-${Date.now()}`
+  const socket = openUnixDatagram(name)
+  t.teardown(() => socket.close())
+  const sd = createSdNotifier({ env: { NOTIFY_SOCKET: name } })
+  sd.ready('0 instances')
+  sd.stopping()
+  sd.close()
+  t.equal(socket.tryReceive()?.toString(), 'READY=1\nSTATUS=0 instances')
+  t.equal(socket.tryReceive()?.toString(), 'STOPPING=1')
+})
+
 t.test('without NOTIFY_SOCKET nothing is sent and nothing fails', async (t) => {
   const sd = createSdNotifier({ env: {} })
   t.equal(sd.enabled, false)

@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap'
 import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
 import { renderConf, startRuntimeVrrpd, type RuntimeVrrpd } from '../helpers/runtime-vrrpd.js'
-import { blocks, jsonShape, parseDataDump, shape, startIsolatedKeepalived, type DumpLine } from '../helpers/keepalived-dumps.js'
+import { blocks, jsonShape, parseDataDump, shape, signalForFiles, startIsolatedKeepalived, type DumpLine } from '../helpers/keepalived-dumps.js'
 import { parseJson, parseStats, parseVrrpData, parseVrrpScripts } from '../helpers/keepalived-exporter-rules.js'
 
 /** Labels whose values legitimately differ between two runs (and two programs): times and descriptors. */
@@ -26,6 +26,8 @@ interface Dumps {
   data: string
   parent: string
   stats: string
+  /** keepalived.stats written on STATS_CLEAR (SIGRTMAX-1), before the counters are cleared. */
+  cleared: string
   json: string
   /** The daemon's log. */
   log: string
@@ -36,6 +38,7 @@ const DUMP_LINES = [
   /Printing parent data for process\(\d+\) on signal/,
   /Printing VRRP data for process\(\d+\) on signal/,
   /Printing VRRP stats for process\(\d+\) on signal/,
+  /Printing and clearing VRRP stats for process\(\d+\) on signal/,
   /Printing VRRP as json for process\(\d+\) on signal/,
 ]
 
@@ -62,8 +65,9 @@ if (requireRoot(t)) {
     const [data, parent] = await k.dump(10, ['keepalived.data', 'keepalived_parent.data'])
     const [stats] = await k.dump(12, ['keepalived.stats'])
     const [json] = await k.dump(36, ['keepalived.json'])
+    const [cleared] = await k.dump(63, ['keepalived.stats'])
     await k.stop('SIGTERM', 10_000)
-    return { data: data!, parent: parent!, stats: stats!, json: json!, log: k.proc.text() }
+    return { data: data!, parent: parent!, stats: stats!, cleared: cleared!, json: json!, log: k.proc.text() }
   }
 
   async function vrrpdDumps(state: 'MASTER' | 'BACKUP'): Promise<Dumps> {
@@ -74,8 +78,9 @@ if (requireRoot(t)) {
     const { data, parent } = await v.dataFiles()
     const stats = await v.statsFile()
     const json = await v.jsonFile()
+    const [cleared] = await signalForFiles(v.dir, () => v.signal(63), ['keepalived.stats'], 5000, 'vrrpd@a')
     await v.stop('SIGTERM', 10_000)
-    return { data, parent, stats, json, log: v.proc.text() }
+    return { data, parent, stats, cleared: cleared!, json, log: v.proc.text() }
   }
 
   function compareData(t: Test, file: string, k: string, v: string): void {
@@ -98,6 +103,7 @@ if (requireRoot(t)) {
     compareData(t, 'keepalived_parent.data', k.parent, v.parent)
     const statsLines = (s: string) => s.split('\n').map((l) => (STATS_VALUES_DIFFER.has(l.trim().split(':')[0]!) ? l.replace(/\d+$/, 'N') : l))
     t.same(statsLines(v.stats), statsLines(k.stats), 'keepalived.stats: the same lines (moving counters as N)')
+    t.same(statsLines(v.cleared), statsLines(k.cleared), 'keepalived.stats on STATS_CLEAR: the same lines')
     const kj = JSON.parse(k.json) as Array<{ data: Record<string, unknown>; stats: Record<string, unknown> }>
     const vj = JSON.parse(v.json) as typeof kj
     t.equal(vj.length, kj.length, 'keepalived.json: one entry per instance')

@@ -142,8 +142,6 @@ if (requireRoot(t)) {
     t.ok(v.find(/\(VI_1\) FAULT reason: .*\btf\b/, since), "vrrpd's reason beside keepalived's line")
     since = performance.now()
     writeFileSync(trackFile, '0\n')
-  const prioFile = `${dir}/prio`
-  writeFileSync(prioFile, '0\n')
     await inBoth(t, '(VI_1): tracked file tf leaving FAULT state', since)
     await bothIn(t, 'MASTER', since, 15_000)
   })

@@ -51,15 +51,10 @@ if (requireRoot(t)) {
       const verdict = (cmd: string, args: string[]) => spawnSync('ip', ['netns', 'exec', lab.netns(vh), cmd, ...args], { encoding: 'utf8' })
       const kt = verdict('/usr/sbin/keepalived', ['-t', '-l', '-f', v.configPath, '-p', join(dir, `t-${vh}.pid`), '-r', join(dir, `t-${vh}-vrrp.pid`), '-c', join(dir, `t-${vh}-chk.pid`)])
       const vt = verdict(process.execPath, [ensureBuilt(), '-t', '-f', v.configPath])
-      if (security) {
-        t.equal(kt.status, 5, `keepalived -t exits 5: ${kt.stdout}${kt.stderr}`.trim())
-        t.equal(vt.status, kt.status, `vrrpd -t exits as keepalived: ${vt.stdout}${vt.stderr}`.trim())
-      } else {
-        // Without enable_script_security keepalived exits 6 for the SECURITY VIOLATION
-        // (the notify script that exists); vrrpd's verdict on that is issue 8's -t work
-        // (docs/configuration.md). The missing script is an error for both.
-        t.ok((kt.status ?? 0) >= 5 && (vt.status ?? 0) >= 5, `both report errors (keepalived ${kt.status}, vrrpd ${vt.status})`)
-      }
+      // With enable_script_security the missing script is a config error (5); without it,
+      // the notify script that exists is keepalived's SECURITY VIOLATION (6), which wins.
+      t.equal(kt.status, security ? 5 : 6, `keepalived -t exits ${security ? 5 : 6}: ${kt.stdout}${kt.stderr}`.trim())
+      t.equal(vt.status, kt.status, `vrrpd -t exits as keepalived: ${vt.stdout}${vt.stderr}`.trim())
       t.match(`${kt.stdout}${kt.stderr}`, /Disabling track script chk since not found\/accessible/)
       t.match(`${vt.stdout}${vt.stderr}`, /Disabling track script chk since not found\/accessible/)
     })

@@ -1,6 +1,7 @@
 // Issue 8 item 4: `notify_master /path/script USER` unquoted names the user to run
 // the script as (keepalived's notify_script_init: word 1 is the command, words 2
-// and 3 user and group), and vrrp_script `script` runs word 1 only. keepalived
+// and 3 user and group; vrrp_notify_fifo_script too), and vrrp_script `script`
+// runs word 1 only. keepalived
 // 2.2.7 and vrrpd run the same config in turn, alone in a lab host; the scripts
 // record the uid:gid they run as and the arguments they see. Both must match.
 import t from 'tap'
@@ -27,7 +28,13 @@ t.test('notify USER [GROUP] and script word 1: the same argv and uid as keepaliv
     chmodSync(f, 0o755)
   }
   const vip = lab.address(150)
-  const config = `vrrp_script chk {
+  // The FIFO's reader runs with the FIFO's path as its last argument, as the user its line names.
+  const fifo = join(dir, 'notify.fifo')
+  const config = `global_defs {
+    vrrp_notify_fifo ${fifo}
+    vrrp_notify_fifo_script "${script} fifo" daemon
+}
+vrrp_script chk {
     script ${track} ignored words
     interval 1
     user daemon
@@ -50,13 +57,14 @@ vrrp_instance VI_1 {
 }
 `
   const run = async (start: () => Daemon): Promise<string[]> => {
+    rmSync(fifo, { force: true })
     writeFileSync(out, '')
     chmodSync(out, 0o666)
     const d = start()
     await d.waitForLog(/Entering MASTER STATE/, 30_000)
     await waitFor('the MASTER notify scripts', () => {
       const lines = readFileSync(out, 'utf8')
-      return lines.includes('generic INSTANCE VI_1 MASTER') && lines.includes('record.sh 1:1 \n')
+      return lines.includes('generic INSTANCE VI_1 MASTER') && lines.includes('record.sh 1:1 \n') && lines.includes(`record.sh 1:1 fifo ${fifo}`)
     }, 15_000)
     await d.stop('SIGTERM', 15_000)
     await waitFor('the STOP notify', () => readFileSync(out, 'utf8').includes('STOP'), 15_000)
@@ -69,5 +77,6 @@ vrrp_instance VI_1 {
   t.same(keepalived.filter((l) => l.startsWith('track.sh')), ['track.sh 1:1 '], 'keepalived: the check script runs word 1 only, as its user')
   t.ok(keepalived.includes('record.sh 1:1 '), 'keepalived: notify_master runs as daemon, without "daemon" in its argv')
   t.ok(keepalived.includes('record.sh 0:0 generic INSTANCE VI_1 MASTER 100'), 'keepalived: notify with user and group root')
+  t.ok(keepalived.includes(`record.sh 1:1 fifo ${fifo}`), 'keepalived: the FIFO script runs as the user of its line, with the FIFO path')
   t.same(vrrpd, keepalived, 'vrrpd runs the same scripts with the same arguments as the same users')
 })

@@ -4,7 +4,7 @@
 // SIGINT (priority 0, VIPs released, notify_stop and notify STOP run before the
 // exit, pid file removed) and the pid-file lock against a second daemon.
 import t, { type Test } from 'tap'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LoggedProcess } from '../../src/lab/proc.js'
 import { createLab, requireRoot, waitFor } from '../helpers/netns.js'
@@ -113,6 +113,29 @@ if (requireRoot(t)) {
     t.notOk(b.find(/Entering \w+ STATE/, since), 'b: no state change')
     t.ok((await addressesOn(lab, 'a')).includes(vip), 'the VIP stays on a')
     t.notMatch(a.proc.text(), /DEP0111|DeprecationWarning/, 'no deprecation warning in the log')
+  })
+
+  t.test('the daemon sets its own umask: 022 whatever it inherits (000 here), or -u\'s value; the pid file 0644', async (t) => {
+    // Issue 13: under umask 000 vrrpd made a 0666 pid file and a 0777 directory.
+    for (const [extra, want] of [[[], 0o022], [['-u', '077'], 0o077]] as const) {
+      const tag = want.toString(8).padStart(3, '0')
+      const runDir = join(dir, `umask-${tag}`, 'run') // not there yet: vrrpd makes it
+      const confPath = join(dir, `umask-${tag}.conf`)
+      writeFileSync(confPath, renderConf({ instances: [{ name: 'VI_9', iface: 'eth0', vrid: 62, priority: 50, vips: [`${lab.address(111)}/24`] }] }))
+      const pidFile = join(runDir, 'vrrpd.pid')
+      const cmd = `umask 000; exec ${process.execPath} ${main} --dont-fork --log-console -f ${confPath} --pid ${pidFile} ${extra.join(' ')}`
+      const p = new LoggedProcess(`umask-${tag}@a`, lab.spawn('a', 'sh', ['-c', cmd]))
+      try {
+        await p.waitForLog(/Starting vrrpd/, 15_000)
+        await waitFor('the pid file', async () => existsSync(pidFile) || undefined, 5000)
+        const umask = /^Umask:\s+([0-7]+)$/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]
+        t.equal(umask, `0${tag}`, `the daemon runs with umask 0${tag} (${extra.length ? '-u 077' : 'its default'}), not the inherited 000`)
+        t.equal(statSync(pidFile).mode & 0o777, 0o644, 'the pid file is 0644')
+        t.equal(statSync(runDir).mode & 0o777, 0o755 & ~want, `the directory it made is 0${(0o755 & ~want).toString(8)}, not 0777`)
+      } finally {
+        t.equal(await p.stop('SIGTERM', 10_000), 0, 'and it stops cleanly')
+      }
+    }
   })
 
   t.test('`vrrpd status` prints vrrpd\'s own JSON', async (t) => {

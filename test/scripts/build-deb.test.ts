@@ -94,3 +94,27 @@ t.test('npm pack ships what a global install needs, and no tests or sources', as
   t.notOk(paths.some((p) => p.startsWith('test/') || p.startsWith('src/') || p.startsWith('bench/')), 'no tests, sources or benchmarks')
   t.ok(readdirSync(join(ROOT, 'dist')).length > 0)
 })
+
+t.test('a global npm install of the packed tarball runs', { timeout: 300_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrt-npm-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const packed = run('npm', ['pack', '--pack-destination', dir, '--ignore-scripts', '--loglevel=error'])
+  t.equal(packed.status, 0, `npm pack${packed.status ? `\n${packed.stderr}` : ''}`)
+  const tgz = join(dir, packed.stdout.trim().split('\n').at(-1)!)
+  // Into a prefix of the test's own: `npm install -g` without touching /usr.
+  const prefix = join(dir, 'global')
+  // The machine's network settings (CA bundle, proxies) reach npm; tap's hooks do not.
+  const network = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(NODE_EXTRA_CA_CERTS|https?_proxy|no_proxy|npm_config_(registry|cache|proxy|https_proxy|cafile))$/i.test(k)))
+  const installed = run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tgz], { env: network })
+  t.equal(installed.status, 0, `npm install -g${installed.status ? `\n${installed.stderr}` : ''}`)
+  const vrrpd = join(prefix, 'bin', 'vrrpd')
+  t.match(run(vrrpd, ['--version']).stdout, /^vrrpd \d+\.\d+\.\d+/, 'vrrpd --version from the global install')
+  const conf = join(dir, 'keepalived.conf')
+  writeFileSync(conf, 'vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n')
+  const check = run(vrrpd, ['-t', '-f', conf])
+  t.equal(check.status, 0, `vrrpd -t from the global install${check.status ? `\n${check.stderr}` : ''}`)
+  // The native addon came with the install (built or prebuilt for this Node.js).
+  t.ok(existsSync(join(prefix, 'lib', 'node_modules', 'vrrpd', 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')), 'raw-socket addon built')
+  t.ok(existsSync(join(prefix, 'share', 'man', 'man8', 'vrrpd.8')), 'vrrpd(8) linked into the prefix\'s man pages')
+  t.ok(existsSync(join(prefix, 'lib', 'node_modules', 'vrrpd', 'systemd', 'vrrpd.service')), 'the unit, to copy into /etc/systemd/system')
+})

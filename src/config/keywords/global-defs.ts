@@ -2,6 +2,7 @@
 import { DEFAULTS, type GlobalDefs } from '../model.js'
 import { parseIp } from '../address.js'
 import { SCHEDULING_KEYWORDS } from './scheduling.js'
+import { notifyLine } from './script-command.js'
 import { arg, flagArg, intArg, needArg, secondsArg, type Handler, type KeywordTable } from '../values.js'
 
 /** A fresh GlobalDefs with keepalived's defaults. */
@@ -84,21 +85,40 @@ function mcastGroup(family: 4 | 6): Handler<GlobalDefs> {
     else g.mcastGroup6 = ip.address
   }
 }
-function fifo(field: 'vrrpNotifyFifo' | 'notifyFifo'): Handler<GlobalDefs> {
+type FifoField = 'vrrpNotifyFifo' | 'notifyFifo'
+const fifoPrefix = (field: FifoField): string => (field === 'vrrpNotifyFifo' ? 'vrrp_' : '')
+
+/**
+ * `notify_fifo PATH [USER [GROUP]]` (keepalived global_parser.c notify_fifo): the
+ * words after the path are the FIFO's owner, not a script. The first one wins. A
+ * FIFO whose script came first has path '' until then (finalize drops it if it
+ * never comes).
+ */
+function fifo(field: FifoField): Handler<GlobalDefs> {
   return (n, g, ctx) => {
     const path = needArg(n, ctx)
     if (path === undefined) return
-    const script = n.args.length > 1 ? n.args.slice(1).map((t) => t.text).join(' ') : g[field]?.script
-    g[field] = script === undefined ? { path } : { path, script }
+    const current = g[field]
+    if (current?.path) {
+      ctx.sink.error(n.at, `${fifoPrefix(field)}notify_fifo already specified - ignoring ${path}`)
+      return
+    }
+    const [user, group] = n.args.slice(1).map((a) => a.text)
+    g[field] = { ...current, path, ...(user === undefined ? {} : { user: group === undefined ? { user } : { user, group } }) }
   }
 }
-function fifoScript(field: 'vrrpNotifyFifo' | 'notifyFifo'): Handler<GlobalDefs> {
+
+/** `notify_fifo_script COMMAND [USER [GROUP]]`: split as every notify line (notify_script_init); the first one wins. */
+function fifoScript(field: FifoField): Handler<GlobalDefs> {
   return (n, g, ctx) => {
-    const script = needArg(n, ctx)
-    if (script === undefined) return
     const current = g[field]
-    if (!current) ctx.sink.warning(n.at, `${n.keyword} without a fifo path is ignored`)
-    else current.script = n.args.map((t) => t.text).join(' ')
+    if (current?.script !== undefined) {
+      ctx.sink.error(n.at, `${fifoPrefix(field)}notify_fifo_script already specified - ignoring ${arg(n) ?? ''}`)
+      return
+    }
+    const line = notifyLine(n, ctx)
+    if (line === undefined) return
+    g[field] = { path: '', ...current, script: line.command, ...(line.user ? { scriptUser: line.user } : {}) }
   }
 }
 

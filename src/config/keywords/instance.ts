@@ -28,7 +28,8 @@ export interface InstanceDraft {
   nopreempt: boolean
   nopreemptAt?: SourceRef
   preemptDelayMs: number
-  auth?: { type?: AuthSettings['type']; password?: string; at: SourceRef }
+  /** `badType`: an auth_type line with a value keepalived does not know (reported with the instance's name). */
+  auth?: { type?: AuthSettings['type']; password?: string; at: SourceRef; badType?: { value: string; at: SourceRef } }
   vips: VipEntry[]
   vipsExcluded: VipEntry[]
   virtualRoutes: string[]
@@ -114,7 +115,7 @@ const AUTH_KEYWORDS: KeywordTable<NonNullable<I['auth']>> = {
   auth_type: (n, a, ctx) => {
     const v = needArg(n, ctx)
     if (v === 'PASS' || v === 'AH') a.type = v
-    else if (v !== undefined) ctx.sink.error(n.at, `unknown auth_type '${v}' (expected PASS or AH)`)
+    else if (v !== undefined) a.badType = { value: v, at: n.at }
   },
   auth_pass: (n, a, ctx) => {
     let v = needArg(n, ctx)

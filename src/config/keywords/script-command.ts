@@ -9,6 +9,7 @@
 import type { ScriptUser } from '../model.js'
 import type { Node } from '../tree.js'
 import { missingValue, type ParseContext } from '../values.js'
+import { splitQuotedEscaped } from '../tokenize.js'
 
 export interface ScriptLine {
   /** The command line (word 1), split into argv by splitCommandLine when run. */
@@ -17,34 +18,41 @@ export interface ScriptLine {
   user?: ScriptUser
 }
 
-function commandWord(node: Node, ctx: ParseContext): string | undefined {
-  const first = node.args[0]
-  if (first === undefined) {
+/**
+ * The line's words as keepalived's handlers see them: the whole line decoded once
+ * by alloc_strvec_quoted_escaped (quotes and escapes). Word 0 is the command, kept
+ * as one string: splitCommandLine decodes it a second time into argv, as
+ * set_script_params_array does, so `"/bin/echo a\\tb"` runs with a tab and the tab
+ * from `"/bin/echo a\tb"` separates two arguments. A line that cannot be decoded
+ * (a `\` at the very end) keeps its raw words: splitCommandLine then gives no argv,
+ * and keepalived drops such a script too.
+ */
+function lineWords(node: Node, ctx: ParseContext): string[] | undefined {
+  if (node.args[0] === undefined) {
     ctx.sink.fatal(node.at, missingValue(node))
     return undefined
   }
-  // Word 1 as written, quotes kept, so that splitCommandLine gives keepalived's argv.
-  const raw = node.rawArgs.slice(0, first.end - first.start)
-  const q = raw[0]
-  return (q === '"' || q === "'") && raw.endsWith(q) && raw.length > 1 && raw.indexOf(q, 1) === raw.length - 1 ? raw.slice(1, -1) : raw
+  return splitQuotedEscaped(node.rawArgs) ?? node.args.map((a) => a.text)
 }
 
 /** `notify_* COMMAND [USER [GROUP]]`. */
 export function notifyLine(node: Node, ctx: ParseContext): ScriptLine | undefined {
-  const command = commandWord(node, ctx)
-  if (command === undefined) return undefined
-  const user = node.args[1]?.text
-  const group = node.args[2]?.text
-  if (node.args.length > 3) ctx.sink.warning(node.at, `${node.keyword}: words after the group '${group}' are ignored, as keepalived does (quote the command to give it arguments)`)
+  const words = lineWords(node, ctx)
+  const command = words?.[0]
+  if (words === undefined || command === undefined) return undefined
+  const user = words[1]
+  const group = words[2]
+  if (words.length > 3) ctx.sink.warning(node.at, `${node.keyword}: words after the group '${group}' are ignored, as keepalived does (quote the command to give it arguments)`)
   if (user === undefined) return { command }
   return { command, user: group === undefined ? { user } : { user, group } }
 }
 
 /** vrrp_script `script COMMAND`: keepalived uses word 1 only (the user has its own keyword). */
 export function vrrpScriptLine(node: Node, ctx: ParseContext): string | undefined {
-  const command = commandWord(node, ctx)
-  if (command === undefined) return undefined
-  if (node.args.length > 1) {
+  const words = lineWords(node, ctx)
+  const command = words?.[0]
+  if (words === undefined || command === undefined) return undefined
+  if (words.length > 1) {
     ctx.sink.warning(node.at, `script: only '${command}' is run, as keepalived does; the words after it are ignored (quote the whole command line to pass arguments)`)
   }
   return command

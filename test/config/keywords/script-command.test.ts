@@ -37,3 +37,24 @@ t.test('script: word 1 only, with a warning for the rest', async (t) => {
   t.equal(vrrpScriptLine(m.node, m.ctx), undefined)
   t.match(m.msgs(), [/^fatal: script needs a value/])
 })
+
+t.test('the line is decoded once, the command again into argv, as keepalived (notify_script_init, set_script_params_array)', async (t) => {
+  const argv = (text: string, line: (p: ReturnType<typeof parse>) => string | undefined) => {
+    const p = parse(text)
+    const command = line(p)
+    return command === undefined ? undefined : splitCommandLine(command)
+  }
+  const notify = (p: ReturnType<typeof parse>) => notifyLine(p.node, p.ctx)?.command
+  const script = (p: ReturnType<typeof parse>) => vrrpScriptLine(p.node, p.ctx)
+  // `\\t` survives the first decoding as `\t`, which the second makes a tab inside the word.
+  t.same(argv('script "/bin/echo a\\\\tb"', script), ['/bin/echo', 'a\tb'])
+  // `\t` is a tab after the first decoding: the second splits on it.
+  t.same(argv('notify "/bin/echo a\\tb \\x41"', notify), ['/bin/echo', 'a', 'b', 'A'])
+  // `\"` inside the quotes is a quote of the command, which quotes again.
+  t.same(argv('notify "/bin/echo \\"q r\\"\\\\n"', notify), ['/bin/echo', 'q r\n'])
+  t.same(argv("script '/bin/sh -c \"x y\"'", script), ['/bin/sh', '-c', 'x y'])
+  t.same(argv('script "/bin/sh" "-c" "x"', script), ['/bin/sh'], 'word 1 only')
+  // The user and group are words of the decoded line too.
+  const p = parse('notify_master "/x y" "ro""ot" \\x72oot')
+  t.same(notifyLine(p.node, p.ctx), { command: '/x y', user: { user: 'root', group: 'root' } })
+})
