@@ -56,7 +56,7 @@ export { Ipv4TextCache } from './ipv4-socket.js'
 
 /** After the socket is lost (a read error closes it), wait this long before reopening. */
 const REOPEN_DELAY_MS = 1000
-/** raw-socket's buffer size, kept: the largest VRRP packet (v2, 255 addresses) is ~1.1 KB. */
+/** The size raw-socket read into, kept: the largest VRRP packet (v2, 255 addresses) is ~1.1 KB. */
 const RECEIVE_BUFFER = 4096
 /** At most this many packets read per wake-up, so one flooded socket cannot hold the loop. */
 const MAX_READS_PER_WAKE = 64
@@ -80,7 +80,7 @@ export interface AdvertTransportStats {
   receiveErrors: number
 }
 
-/** The raw-socket transport: the port plus counters for the stats file. */
+/** A raw-socket transport (this one or the IPv6 one): the port plus counters for the stats file. */
 export interface RawAdvertTransport extends AdvertTransport {
   readonly stats: Readonly<AdvertTransportStats>
 }

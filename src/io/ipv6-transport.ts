@@ -1,7 +1,7 @@
 /**
  * VRRPv3 over IPv6 (RFC 9568): one raw IPv6 protocol-112 socket per interface,
- * opened through libc (koffi) because raw-socket 1.8 reads with recvfrom and so
- * never sees the IPv6 header or its ancillary data.
+ * opened through libc (koffi) like the IPv4 one. An IPv6 raw socket delivers no
+ * header, so the hop limit and destination come as ancillary data (recvmsg).
  *
  * Receive: recvmsg with IPV6_RECVHOPLIMIT and IPV6_RECVPKTINFO, as keepalived
  * does, so every packet comes up with its hop limit and destination. A hop limit
