@@ -5,7 +5,10 @@
 // 10 s flood at up to 100k packets/s for CPU. Measured per daemon: role changes,
 // VIP holders, RSS growth, log lines per minute, CPU, and for vrrpd the drop
 // counters against the packets sent (kernel socket-buffer drops shown apart).
-//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--node-args=A,B] [--out FILE | --no-write]
+//   node bench/flood.mjs [--packets N] [--pps N] [--cpu-pps N] [--cpu-seconds S] [--captures DIR] [--node-args=A,B]
+//                        [--main PATH] [--daemons vrrpd,keepalived] [--out FILE | --no-write]
+// --main runs another vrrpd build (a copy of an older dist/ inside the checkout, so
+// node_modules resolves) to compare builds in one session; --daemons floods only some.
 // Runs as root after `npm run build`; everything happens in network namespaces.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { LabNetwork, pruneStaleNamespaces } from '../dist/lab/netns.js'
 import { startDaemon } from '../dist/lab/daemon.js'
 import { queryControlSocket } from '../dist/daemon/control-socket.js'
+import { VRRPD_NODE_FLAGS } from '../dist/node-flags.js'
 import { procStat, processTree } from './proc-usage.mjs'
 
 const args = process.argv.slice(2)
@@ -28,7 +32,8 @@ const CAPTURES = option('--captures', '/work/shared/captures')
 const NODE_ARGS = (args.find((a) => a.startsWith('--node-args='))?.slice('--node-args='.length) ?? '').split(',').filter(Boolean)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SENDER = join(ROOT, 'bench', 'flood-sender.mjs')
-const VRRPD_MAIN = join(ROOT, 'dist', 'main.js')
+const VRRPD_MAIN = option('--main', join(ROOT, 'dist', 'main.js'))
+const DAEMONS = option('--daemons', 'vrrpd,keepalived').split(',')
 const KINDS = ['vrid', 'auth', 'ttl', 'version', 'checksum', 'random', 'mutated']
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const now = () => performance.now()
@@ -151,7 +156,7 @@ async function main() {
   const load = loadavg().map((x) => x.toFixed(2)).join(' ')
   const rows = []
   try {
-    for (const kind of ['vrrpd', 'keepalived']) {
+    for (const kind of DAEMONS) {
       console.error(`flooding a ${kind} pair...`)
       rows.push(await measure(kind, work))
     }
@@ -173,7 +178,7 @@ function render(rows, meta) {
   const out = [
     `# Hostile flood: vrrpd vs keepalived 2.2.7`,
     '',
-    `Commit ${meta.commit}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${NODE_ARGS.join(' ') || 'none'}.`,
+    `Commit ${meta.commit}${VRRPD_MAIN === join(ROOT, 'dist', 'main.js') ? '' : ` (vrrpd from ${VRRPD_MAIN})`}, ${new Date().toISOString()}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; vrrpd's node options: ${[...VRRPD_NODE_FLAGS, ...NODE_ARGS].join(' ') || 'none'} (its own, src/node-flags.ts, then --node-args).`,
     `Load average (1/5/15 min) before: ${meta.load}; after: ${meta.loadAfter}.`,
     `Flood: ${PACKETS.toLocaleString('en-US')} packets at up to ${PPS.toLocaleString('en-US')}/s from one host, kinds ${KINDS.join(', ')}, 65,000 spoofed sources; then ${CPU_SECONDS} s at up to ${CPU_PPS.toLocaleString('en-US')}/s for CPU.`,
     '',

@@ -1,7 +1,8 @@
 // Receive latency of the two transports, one process, one veth pair in a network
 // namespace of its own (root): send on one end, time until the listener on the
-// other end is called. IPv4 = raw-socket (libuv poll on the main thread); IPv6 =
-// libc recvmsg with readiness from a koffi async poll(2) on a worker thread.
+// other end is called. IPv4 = libc recv, IPv6 = libc recvmsg; both with readiness
+// from the shared koffi async poll(2) on a worker thread (until d91bbd5 IPv4 was
+// raw-socket, polled by libuv on the main thread).
 //   node bench/ipv6-receive.mjs [packets]     (after npm run build)
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'

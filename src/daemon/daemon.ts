@@ -40,7 +40,7 @@ import { splitCommandLine } from '../config/index.js'
 import type { Logger } from '../log.js'
 import { DropCounters, RateLimiter, sumDrops } from './drop-counters.js'
 import { FloodGate, renderSummary, type FloodKind } from './flood-gate.js'
-import { coreLineKind, DropKindCache } from './flood-kinds.js'
+import { CoreLineKindCache, DropKindCache } from './flood-kinds.js'
 import type { StatusView } from './status-files.js'
 import type { DumpInput } from './keepalived-data.js'
 import { StatsBaseline } from './stats-baseline.js'
@@ -92,6 +92,8 @@ const TRANSPORT_LINGER_MS = 200
 const DROP_LOG_WINDOW_MS = 10_000
 /** Notify scripts get this long at shutdown before vrrpd exits anyway. */
 const NOTIFY_DRAIN_MS = 10_000
+/** Which of one step's log lines names the group (#gateAdvertLines). */
+const LOG_RANK = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4, trace: -1 } as const
 /** The exit code after an internal error (keepalived's KEEPALIVED_EXIT_PROGRAM_ERROR, EX_SOFTWARE). */
 export const EXIT_INTERNAL_ERROR = 70
 
@@ -440,15 +442,17 @@ export class Daemon {
    * changed state (people grep for those).
    */
   #gateAdvertLines(source: string, actions: Action[]): Action[] {
-    if (actions.some((a) => a.type === 'stateChanged')) return actions
+    // Called for every received advert (a flood of them): a loop, no arrays or closures.
     // One packet's lines are one event: keepalived's line and vrrpd's CONFIG MISMATCH
     // beside it are admitted or held back together, never one without the other.
     // The group is named by its most severe line (the CONFIG MISMATCH error), as its summary says.
-    const rank = { debug: 0, info: 1, warn: 2, error: 3 } as const
-    const lines = actions.filter((a): a is Extract<Action, { type: 'log' }> => a.type === 'log' && a.level !== 'debug')
-    const lead = lines.reduce<(typeof lines)[number] | undefined>((best, a) => (!best || rank[a.level] > rank[best.level] ? a : best), undefined)
+    let lead: Extract<Action, { type: 'log' }> | undefined
+    for (const a of actions) {
+      if (a.type === 'stateChanged') return actions
+      if (a.type === 'log' && a.level !== 'debug' && (!lead || LOG_RANK[a.level] > LOG_RANK[lead.level])) lead = a
+    }
     if (!lead) return actions
-    const admitted = this.#admit(coreLineKind(lead.instance, lead.message), source)
+    const admitted = this.#admit(this.#coreLineKinds.kindOf(lead.instance, lead.message), source)
     return admitted ? actions : actions.filter((a) => a.type !== 'log' || a.level === 'debug')
   }
 
@@ -531,7 +535,10 @@ export class Daemon {
     const line = keepalivedDropLine(outcome.reason, packet, outcome.instance ? this.#instance(outcome.instance) : undefined)
     if (line) this.log.info(line)
     const who = outcome.instance ? `(${outcome.instance}) ` : ''
-    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`)
+    // The words are built only for a line that is written: the same check again, explained.
+    const detail = receivePacket(packet, this.#receiveContext, true)
+    const why = detail.ok ? undefined : detail.detail
+    this.log.warn(`${who}dropped advert from ${packet.source} on ${packet.interface}: ${outcome.reason}${why ? ` (${why})` : ''}`)
   }
 
   /**
@@ -554,11 +561,13 @@ export class Daemon {
     },
   }))(this)
   readonly #dropKinds = new DropKindCache()
+  readonly #coreLineKinds = new CoreLineKindCache()
 
   #index(config: Config): void {
     this.#byName = new Map(config.instances.map((i) => [i.name, i]))
     this.#byKey = instancesByVrid(config.instances)
     this.#dropKinds.clear()
+    this.#coreLineKinds.clear()
     this.#vips = vipAddresses(config)
   }
 

@@ -51,16 +51,16 @@ export class SourceCounter {
   #bits: Uint8Array | undefined
 
   add(source: string): void {
-    const h = fnv1a(source)
+    const h = fnv1a30(source)
     if (this.#exact) {
-      this.#exact.add(h & 0x3fffffff)
+      this.#exact.add(h)
       if (this.#exact.size <= EXACT_SOURCES) return
       this.#bits = new Uint8Array(BITMAP_BITS / 8)
       for (const x of this.#exact) this.#setBit(x)
       this.#exact = undefined
       return
     }
-    this.#setBit(h & 0x3fffffff)
+    this.#setBit(h)
   }
 
   /** The number of distinct sources seen, exact or estimated. */
@@ -78,11 +78,15 @@ export class SourceCounter {
   }
 }
 
-/** FNV-1a: cheap, and spreads dotted quads well enough for counting and an estimate. */
-function fnv1a(source: string): number {
+/**
+ * FNV-1a folded to 30 bits: cheap, spreads dotted quads well enough for counting
+ * and an estimate, and stays a small integer (a 32-bit result would be a heap
+ * number, allocated per packet).
+ */
+function fnv1a30(source: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < source.length; i++) h = Math.imul(h ^ source.charCodeAt(i), 0x01000193)
-  return h >>> 0
+  return h & 0x3fffffff
 }
 
 interface Tally {
@@ -180,10 +184,25 @@ function summary(t: Tally): FloodSummary {
 
 /** "dropped 923,483 adverts for VRID 52 on eth0 in the last 10 s from 65,000 sources: vrid". */
 export function renderSummary(s: FloodSummary, windowMs: number, verb = 'dropped'): string {
-  const fmt = (n: number): string => n.toLocaleString('en-US')
+  const fmt = groupThousands
   const sources = s.estimated ? `about ${fmt(roundEstimate(s.sources))} sources` : `${fmt(s.sources)} source${s.sources === 1 ? '' : 's'}`
   const who = s.kind.instance ? `(${s.kind.instance}) ` : ''
   return `${who}${verb} ${fmt(s.count)} ${s.kind.what} in the last ${Math.round(windowMs / 1000)} s from ${sources}${s.kind.why ? `: ${s.kind.why}` : ''}`
+}
+
+/**
+ * 923483 -> "923,483", without Intl: toLocaleString reads ICU's locale data,
+ * ~5 MB of the node binary paged in by the first summary of a flood (issue 12's
+ * RSS growth, measured with /proc/PID/smaps: all of the RssFile growth).
+ */
+export function groupThousands(n: number): string {
+  const digits = String(Math.trunc(Math.abs(n)))
+  let out = ''
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ','
+    out += digits[i]
+  }
+  return n < 0 ? `-${out}` : out
 }
 
 /** Two significant digits: an estimate should not look exact. */

@@ -56,3 +56,31 @@ export function coreLineKind(instance: string | undefined, message: string): Flo
   const template = text.replace(IPV4, '*').replace(IPV6, '*')
   return { key: `log:${instance ?? ''}:${template}`, ...(instance ? { instance } : {}), what: `more "${template}" lines` }
 }
+
+/**
+ * coreLineKind, remembered by message: the same line comes with every packet
+ * of a flood ("(VI_1) received an invalid passwd!"), and taking its addresses
+ * out with two regular expressions each time was most of the receive path's
+ * garbage for such packets. Lines that name a spoofed source differ each time
+ * and are worked out each time; the cache is bounded and starts over when full.
+ */
+export class CoreLineKindCache {
+  /** Messages remembered per instance before its table starts over. */
+  static readonly MAX_MESSAGES = 64
+  /** instance ('' for none) -> message -> kind: no key string is built per lookup. */
+  #kinds = new Map<string, Map<string, FloodKind>>()
+
+  kindOf(instance: string | undefined, message: string): FloodKind {
+    let byMessage = this.#kinds.get(instance ?? '')
+    if (!byMessage) this.#kinds.set(instance ?? '', (byMessage = new Map()))
+    let kind = byMessage.get(message)
+    if (kind) return kind
+    if (byMessage.size >= CoreLineKindCache.MAX_MESSAGES) byMessage.clear()
+    byMessage.set(message, (kind = coreLineKind(instance, message)))
+    return kind
+  }
+
+  clear(): void {
+    this.#kinds.clear()
+  }
+}

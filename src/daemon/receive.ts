@@ -11,7 +11,7 @@
 import type { VrrpInstance } from '../config/model.js'
 import type { Event } from '../core/types.js'
 import type { ReceivedPacket } from '../io/ports.js'
-import { decodeAdvert } from '../protocol/index.js'
+import { decodeAdvert, explainDecode, type DecodeContext } from '../protocol/index.js'
 import type { DropReason } from '../protocol/types.js'
 
 export interface ReceiveContext {
@@ -28,6 +28,30 @@ export interface ReceiveContext {
 export type ReceiveOutcome =
   | { ok: true; event: Event; instance: string }
   | { ok: false; reason: DropReason; instance?: string; detail?: string }
+
+type Dropped = Extract<ReceiveOutcome, { ok: false }>
+
+/** The drops that name no instance, made once: most of a flood is these (unknown VRIDs). */
+const unattributed = new Map<DropReason, Dropped>()
+
+/**
+ * A drop. `detail` is the words for the log, or false on the hot path: only a
+ * line that is logged needs them (see receivePacket's `explain`), and building
+ * them for every packet of a flood was garbage V8 grew its heap for (issue 12).
+ */
+function drop(reason: DropReason, instance: string | undefined, detail: string | false): Dropped {
+  if (detail !== false) return instance === undefined ? { ok: false, reason, detail } : { ok: false, reason, instance, detail }
+  if (instance !== undefined) return { ok: false, reason, instance }
+  let shared = unattributed.get(reason)
+  if (!shared) unattributed.set(reason, (shared = Object.freeze({ ok: false as const, reason })))
+  return shared
+}
+
+/**
+ * The decoder's view of one packet, reused: decodeAdvert reads it during the
+ * call only, and a new object per packet was garbage under a flood.
+ */
+const decodeContext: DecodeContext = { family: 4, source: '', destination: '', ttl: 0, checkTtl: true, pseudoHeaderChecksum: true }
 
 /** Byte offset of the VRID in both VRRPv2 and VRRPv3 messages (RFC 9568 5.2.3). */
 const VRID_OFFSET = 1
@@ -55,58 +79,56 @@ export function instancesByVrid(instances: readonly VrrpInstance[]): Map<string,
   return byIface
 }
 
-/** Turns one received packet into an event for the core, or a drop with its reason. */
-export function receivePacket(packet: ReceivedPacket, ctx: ReceiveContext): ReceiveOutcome {
-  if (ctx.isOwnAddress(packet.interface, packet.source)) return { ok: false, reason: 'ownAdvert' }
-  if (packet.payload.length <= VRID_OFFSET) return { ok: false, reason: 'length', detail: `${packet.payload.length} bytes` }
+/**
+ * Turns one received packet into an event for the core, or a drop with its
+ * reason. With `explain`, a drop also says why in words (`detail`): the daemon
+ * asks again with it only for a drop it logs.
+ */
+export function receivePacket(packet: ReceivedPacket, ctx: ReceiveContext, explain = false): ReceiveOutcome {
+  if (ctx.isOwnAddress(packet.interface, packet.source)) return drop('ownAdvert', undefined, false)
+  if (packet.payload.length <= VRID_OFFSET) return drop('length', undefined, explain && `${packet.payload.length} bytes`)
 
   const vrid = packet.payload[VRID_OFFSET]!
   const instance = ctx.instanceFor(packet.interface, packet.family, vrid)
-  if (!instance) return { ok: false, reason: 'vrid', detail: `no instance for VRID ${vrid} on ${packet.interface}` }
+  if (!instance) return drop('vrid', undefined, explain && `no instance for VRID ${vrid} on ${packet.interface}`)
 
   const unicast = instance.unicastPeers.length > 0
   const toMulticast = isMulticast(packet.destination, packet.family)
   if (unicast === toMulticast) {
-    return {
-      ok: false,
-      reason: 'notForUs',
-      instance: instance.name,
-      detail: unicast ? `multicast advert to ${packet.destination}, we use unicast` : `unicast advert to ${packet.destination}, we use multicast`,
-    }
+    return drop('notForUs', instance.name, explain && (unicast ? `multicast advert to ${packet.destination}, we use unicast` : `unicast advert to ${packet.destination}, we use multicast`))
   }
 
   // RFC 9568 5.1.1.2 / 5.1.2.2: adverts go to the VRRP group; a unicast one must be
   // addressed to us. Anything else (another group, a broadcast) is not an advert for this router.
   if (unicast) {
     if (!ctx.isOwnAddress(packet.interface, packet.destination)) {
-      return { ok: false, reason: 'notForUs', instance: instance.name, detail: `unicast advert to ${packet.destination}, not an address of ours on ${packet.interface}` }
+      return drop('notForUs', instance.name, explain && `unicast advert to ${packet.destination}, not an address of ours on ${packet.interface}`)
     }
   } else {
     const group = ctx.multicastGroup(packet.family)
     if (packet.destination !== group && packet.destination.toLowerCase() !== group.toLowerCase()) {
-      return { ok: false, reason: 'notForUs', instance: instance.name, detail: `advert to ${packet.destination}, not the VRRP group ${group}` }
+      return drop('notForUs', instance.name, explain && `advert to ${packet.destination}, not the VRRP group ${group}`)
     }
   }
 
   // RFC 9568 7.1: the TTL MUST be 255. keepalived applies that to multicast only;
   // unicast peers may set min_ttl/max_ttl since routed unicast decrements it.
-  const decoded = decodeAdvert(packet.payload, {
-    family: packet.family,
-    source: packet.source,
-    destination: packet.destination,
-    ttl: packet.ttl,
-    checkTtl: !unicast,
-    pseudoHeaderChecksum: instance.v3ChecksumPseudoHeader,
-  })
-  if (!decoded.ok) return { ok: false, reason: decoded.reason, instance: instance.name, ...(decoded.detail ? { detail: decoded.detail } : {}) }
+  decodeContext.family = packet.family
+  decodeContext.source = packet.source
+  decodeContext.destination = packet.destination
+  decodeContext.ttl = packet.ttl
+  decodeContext.checkTtl = !unicast
+  decodeContext.pseudoHeaderChecksum = instance.v3ChecksumPseudoHeader
+  const decoded = decodeAdvert(packet.payload, decodeContext)
+  if (!decoded.ok) return drop(decoded.reason, instance.name, explain && (explainDecode(packet.payload, decodeContext) ?? false))
 
   if (unicast) {
     const peer = instance.unicastPeers.find((p) => p.address === packet.source)
     if (!peer && ctx.checkUnicastSrc) {
-      return { ok: false, reason: 'unicastSource', instance: instance.name, detail: `${packet.source} is not a unicast_peer` }
+      return drop('unicastSource', instance.name, explain && `${packet.source} is not a unicast_peer`)
     }
     if (peer && ((peer.minTtl !== undefined && packet.ttl < peer.minTtl) || (peer.maxTtl !== undefined && packet.ttl > peer.maxTtl))) {
-      return { ok: false, reason: 'ttl', instance: instance.name, detail: `TTL ${packet.ttl} outside ${peer.minTtl ?? 0}..${peer.maxTtl ?? 255}` }
+      return drop('ttl', instance.name, explain && `TTL ${packet.ttl} outside ${peer.minTtl ?? 0}..${peer.maxTtl ?? 255}`)
     }
   }
 

@@ -1,13 +1,24 @@
 /**
- * VRRP's wire: one raw IP protocol-112 socket per interface (IPv4).
+ * VRRP's wire: one raw IP protocol-112 socket per interface (IPv4), opened
+ * through libc (koffi) like the IPv6 one (ipv6-transport.ts).
  *
  * We write our own IPv4 header (IP_HDRINCL) because RFC 9568 5.1.1 fixes the
  * fields a plain raw socket would not let us choose per packet: TTL 255, the
  * source (the interface's primary address, or mcast_src_ip / unicast_src_ip),
  * and TOS 0xc0 (internetwork control, as keepalived sends). The socket is bound
  * to its device (SO_BINDTODEVICE) so adverts on another interface never reach
- * this one, joins the group on that interface, and turns multicast loopback off
- * so our own multicast adverts do not come back to us.
+ * this one, joins the group on that interface (multicast mode only), turns
+ * multicast loopback off so our own adverts do not come back to us, and is
+ * close-on-exec so scripts do not inherit it.
+ *
+ * Receive: the process's shared poller (fd-poller.ts) says when the socket is
+ * readable; we then read with recv(MSG_DONTWAIT) into one buffer allocated
+ * once, until EAGAIN or a bound per wake-up, and hand each packet to the
+ * listeners in one packet object reused for every packet. Under a flood one
+ * wake-up reads many packets, and reading one allocates almost nothing (issue
+ * 12: the old raw-socket path made ~1 KB of garbage per packet, and V8 grew
+ * its heap for it; issue 9: one JS callback per packet). A read error other
+ * than EAGAIN closes the socket and opens a new one a second later.
  *
  * Filtering is the daemon's (src/daemon/receive.ts): packets from our own
  * addresses (ownAdvert), from non-peers (unicastSource) or to the wrong kind of
@@ -15,11 +26,14 @@
  * at all, and counts it in `stats.malformed`.
  */
 import { isIPv4 } from 'node:net'
-import { buildIpv4Header, formatIpv4, parseIpv4Packet, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
+import { buildIpv4Header, VRRP_IP_PROTOCOL, VRRP_IPV4_TOS, VRRP_TTL } from '../protocol/index.js'
 import { silentLog, type IoLog } from './io-log.js'
-import { openCloseOnExec } from './cloexec.js'
+import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc } from './libc.js'
+import { sharedPoller, type FdPoller } from './fd-poller.js'
 import type { AdvertTransport, ReceivedPacket, TransportOptions } from './ports.js'
+import { EAGAIN, intOption, MSG_DONTWAIT, SOCK_NONBLOCK } from './ipv6-socket.js'
 import {
+  AF_INET,
   deviceName,
   IP_ADD_MEMBERSHIP,
   IP_HDRINCL,
@@ -28,14 +42,28 @@ import {
   IP_MULTICAST_TTL,
   IPPROTO_IP,
   ipMreqn,
-  loadRawSocket,
+  ipv4HeaderLength,
+  ipv4TotalLength,
+  Ipv4TextCache,
+  ReceiveBuffer,
   SO_BINDTODEVICE,
+  sockaddrIn,
+  SOCKADDR_IN_SIZE,
   SOL_SOCKET,
-  type RawSocket,
-} from './raw-socket.js'
+} from './ipv4-socket.js'
 
-/** After the socket is lost (a poll error closes it), wait this long before reopening. */
+export { Ipv4TextCache } from './ipv4-socket.js'
+
+/** After the socket is lost (a read error closes it), wait this long before reopening. */
 const REOPEN_DELAY_MS = 1000
+/** The size raw-socket read into, kept: the largest VRRP packet (v2, 255 addresses) is ~1.1 KB. */
+const RECEIVE_BUFFER = 4096
+/** At most this many packets read per wake-up, so one flooded socket cannot hold the loop. */
+const MAX_READS_PER_WAKE = 64
+/** A send that finds the socket buffer full is tried again this often, then reported. */
+const SEND_RETRY_MS = 10
+const SEND_RETRIES = 3
+const EINTR = 4
 
 export interface AdvertTransportOptions extends TransportOptions {
   /** The interface's index, for the multicast membership and outgoing interface. */
@@ -52,70 +80,70 @@ export interface AdvertTransportStats {
   receiveErrors: number
 }
 
-/** Where the source address sits in an IPv4 header (RFC 791 3.1); the destination follows. */
-const IPV4_SOURCE_OFFSET = 12
-
-/** The raw-socket transport: the port plus counters for the stats file. */
+/** A raw-socket transport (this one or the IPv6 one): the port plus counters for the stats file. */
 export interface RawAdvertTransport extends AdvertTransport {
   readonly stats: Readonly<AdvertTransportStats>
 }
 
+/** What the transport needs from outside; tests pass fakes. */
+export interface AdvertTransportDeps {
+  libc?: Libc | Error
+  poller?: FdPoller
+}
+
+/** Where the source address sits in an IPv4 header (RFC 791 3.1); the destination follows. */
+const IPV4_SOURCE_OFFSET = 12
+const IPV4_DESTINATION_OFFSET = 16
+const IPV4_TTL_OFFSET = 8
+
 /**
- * Opens the transport for one interface and family. Throws an Error with a
- * readable message when the socket cannot be set up (not root, no such
- * interface, raw-socket not loadable).
+ * Opens the transport for one interface. Throws an Error with a readable
+ * message when the socket cannot be set up (not root, no such interface, no koffi).
  */
-export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTransport {
+export function openAdvertTransport(opts: AdvertTransportOptions, deps: AdvertTransportDeps = {}): RawAdvertTransport {
   if (opts.family !== 4) {
-    throw new Error(`VRRP over IPv6 is not supported yet (interface ${opts.interface})`)
+    throw new Error(`VRRP over IPv6 is not supported by this transport (interface ${opts.interface})`)
   }
   const log = opts.log ?? silentLog
+  const loaded = deps.libc ?? loadLibc()
+  if (loaded instanceof Error) throw new Error(`Cannot open VRRP socket on ${opts.interface}: ${loaded.message}`)
+  const libc: Libc = loaded
+  const poller = deps.poller ?? sharedPoller(libc)
   const stats: AdvertTransportStats = { sent: 0, sendErrors: 0, received: 0, malformed: 0, receiveErrors: 0 }
   const listeners: ((packet: ReceivedPacket) => void)[] = []
+  const errorText = (errno: number): string => `${libc.strerror(errno)} (errno ${errno})`
   let closed = false
   let reopenTimer: NodeJS.Timeout | undefined
-  let socket: RawSocket | undefined = openSocket()
+  let fd = openSocket()
 
-  function openSocket(): RawSocket {
-    const raw = loadRawSocket()
-    if (raw instanceof Error) throw raw
-    let s: RawSocket
-    try {
-      // Close-on-exec: scripts must not inherit the VRRP socket (src/io/cloexec.ts).
-      s = openCloseOnExec(
-        () => raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 }),
-        (message) => log.warn({ iface: opts.interface }, `VRRP socket on ${opts.interface} is inherited by child processes: ${message}`),
-      )
-    } catch (error) {
-      throw new Error(`Cannot open VRRP socket on ${opts.interface}: ${(error as Error).message}`)
+  function openSocket(): number {
+    const s = libc.socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IP_PROTOCOL)
+    if (s < 0) throw new Error(`Cannot open VRRP socket on ${opts.interface}: ${errorText(libc.errno())}`)
+    const set = (level: number, option: number, value: Buffer, what: string): void => {
+      if (libc.setsockopt(s, level, option, value, value.length) >= 0) return
+      const message = `${what}: ${errorText(libc.errno())}`
+      libc.close(s)
+      throw new Error(`Cannot set up VRRP socket on ${opts.interface}: ${message}`)
     }
-    try {
-      const dev = deviceName(opts.interface)
-      s.setOption(SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length)
-      s.setOption(IPPROTO_IP, IP_HDRINCL, 1)
-      const mreqn = ipMreqn(opts.multicastGroup, opts.ifindex)
-      s.setOption(IPPROTO_IP, IP_MULTICAST_IF, mreqn, mreqn.length)
-      s.setOption(IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL)
-      s.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0)
-      // Unicast mode neither sends to nor listens on the group (keepalived).
-      if (opts.unicastPeers.length === 0) s.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, mreqn.length)
-    } catch (error) {
-      s.close()
-      throw new Error(`Cannot set up VRRP socket on ${opts.interface}: ${(error as Error).message}`)
-    }
-    s.on('message', onMessage)
-    s.on('error', (error: Error) => {
-      stats.receiveErrors++
-      log.warn({ iface: opts.interface, error: error.message }, `VRRP socket error on ${opts.interface}`)
-    })
-    s.on('close', () => {
-      if (closed || socket !== s) return
-      // raw-socket closes the socket itself after a poll error: open a new one.
-      socket = undefined
-      log.warn({ iface: opts.interface }, `VRRP socket on ${opts.interface} closed; reopening`)
-      scheduleReopen()
-    })
+    const mreqn = ipMreqn(opts.multicastGroup, opts.ifindex)
+    set(SOL_SOCKET, SO_BINDTODEVICE, deviceName(opts.interface), 'SO_BINDTODEVICE')
+    set(IPPROTO_IP, IP_HDRINCL, intOption(1), 'IP_HDRINCL')
+    set(IPPROTO_IP, IP_MULTICAST_IF, mreqn, 'IP_MULTICAST_IF')
+    set(IPPROTO_IP, IP_MULTICAST_TTL, intOption(VRRP_TTL), 'IP_MULTICAST_TTL')
+    set(IPPROTO_IP, IP_MULTICAST_LOOP, intOption(0), 'IP_MULTICAST_LOOP')
+    // Unicast mode neither sends to nor listens on the group (keepalived).
+    if (opts.unicastPeers.length === 0) set(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, 'IP_ADD_MEMBERSHIP')
+    poller.add(s, { onReadable: readAll })
     return s
+  }
+
+  /** The socket is gone (a read error): stop using it and open a new one after a pause. */
+  function lose(errno: number): void {
+    stats.receiveErrors++
+    log.warn({ iface: opts.interface, error: libc.strerror(errno) }, `VRRP socket error on ${opts.interface}: ${errorText(errno)}; reopening`)
+    poller.closeFd(fd)
+    fd = -1
+    scheduleReopen()
   }
 
   function scheduleReopen(): void {
@@ -123,7 +151,7 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
       reopenTimer = undefined
       if (closed) return
       try {
-        socket = openSocket()
+        fd = openSocket()
       } catch (error) {
         log.error({ iface: opts.interface, error: (error as Error).message }, `Cannot reopen VRRP socket on ${opts.interface}`)
         scheduleReopen()
@@ -131,28 +159,38 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     }, REOPEN_DELAY_MS)
   }
 
+  const buffer = new ReceiveBuffer(RECEIVE_BUFFER)
+  const data = buffer.bytes
   const sourceText = new Ipv4TextCache()
   const destinationText = new Ipv4TextCache()
-  const addressText = (bytes: Uint8Array, offset: number): string => (offset === IPV4_SOURCE_OFFSET ? sourceText : destinationText).format(bytes, offset)
+  // One packet object for every packet: listeners use it during the call only (ports.ts).
+  const packet: ReceivedPacket = { interface: opts.interface, family: 4, source: '', destination: '', ttl: 0, payload: data.subarray(0, 0) }
 
-  function onMessage(buffer: Buffer): void {
-    const parsed = parseIpv4Packet(buffer, addressText)
-    if (!parsed.ok) {
+  function readAll(): void {
+    for (let i = 0; i < MAX_READS_PER_WAKE && fd >= 0 && !closed; i++) {
+      const n = Number(libc.recv(fd, data, data.length, MSG_DONTWAIT))
+      if (n < 0) {
+        const errno = libc.errno()
+        if (errno !== EAGAIN && errno !== EINTR) lose(errno)
+        return
+      }
+      deliver(n)
+    }
+  }
+
+  function deliver(n: number): void {
+    const headerLength = ipv4HeaderLength(data, n)
+    if (headerLength === 0) {
       stats.malformed++
-      log.debug({ iface: opts.interface, bytes: buffer.length }, 'Dropping unreadable IPv4 packet')
+      log.debug({ iface: opts.interface, bytes: n }, 'Dropping unreadable IPv4 packet')
       return
     }
     stats.received++
-    // raw-socket reuses its receive buffer, so the payload is only good during the
-    // call (ports.ts): listeners copy what they keep. No copy per packet here.
-    const packet: ReceivedPacket = {
-      interface: opts.interface,
-      family: 4,
-      source: parsed.source,
-      destination: parsed.destination,
-      ttl: parsed.ttl,
-      payload: parsed.payload,
-    }
+    packet.source = sourceText.format(data, IPV4_SOURCE_OFFSET)
+    packet.destination = destinationText.format(data, IPV4_DESTINATION_OFFSET)
+    packet.ttl = data[IPV4_TTL_OFFSET]!
+    // Bytes past the total length are link padding, not payload.
+    packet.payload = buffer.view(headerLength, ipv4TotalLength(data))
     for (const listener of listeners) {
       try {
         listener(packet)
@@ -167,36 +205,41 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
     return { ok: false, error }
   }
 
+  /** A full socket buffer: try again shortly, as raw-socket's send queue did, and report a failure later. */
+  function retry(bytes: Buffer, to: Buffer, destination: string, triesLeft: number): void {
+    setTimeout(() => {
+      if (closed) return
+      const sent = fd >= 0 ? Number(libc.sendto(fd, bytes, bytes.length, MSG_DONTWAIT, to, SOCKADDR_IN_SIZE)) : -1
+      if (sent >= 0) return
+      const errno = fd >= 0 ? libc.errno() : EAGAIN
+      if (errno === EAGAIN && triesLeft > 1) return retry(bytes, to, destination, triesLeft - 1)
+      stats.sendErrors++
+      log.warn({ iface: opts.interface, error: libc.strerror(errno) }, `Advert to ${destination} on ${opts.interface} failed: ${errorText(errno)}`)
+    }, SEND_RETRY_MS)
+  }
+
   // The daemon sends the same payload Buffer while an advert is unchanged
   // (src/daemon/advert-payloads.ts): its IP packet (id 0, the kernel sets one) is the same too.
-  const lastPacket = new WeakMap<Buffer, { source: string; destination: string; bytes: Buffer }>()
+  const lastPacket = new WeakMap<Buffer, { source: string; destination: string; bytes: Buffer; to: Buffer }>()
 
   return {
     stats,
     send(payload, source, destination) {
       if (closed) return fail(`VRRP socket on ${opts.interface} is closed`)
-      if (!socket) return fail(`VRRP socket on ${opts.interface} is being reopened`)
-      let packet = lastPacket.get(payload)
-      if (!packet || packet.source !== source || packet.destination !== destination) {
+      if (fd < 0) return fail(`VRRP socket on ${opts.interface} is being reopened`)
+      let cached = lastPacket.get(payload)
+      if (!cached || cached.source !== source || cached.destination !== destination) {
         if (!isIPv4(source) || !isIPv4(destination)) return fail(`not an IPv4 source/destination: ${source} -> ${destination}`)
         const header = buildIpv4Header({ source, destination, payloadLength: payload.length, ttl: VRRP_TTL, tos: VRRP_IPV4_TOS, protocol: VRRP_IP_PROTOCOL })
-        packet = { source, destination, bytes: Buffer.concat([header, payload]) }
-        lastPacket.set(payload, packet)
+        cached = { source, destination, bytes: Buffer.concat([header, payload]), to: sockaddrIn(destination) }
+        lastPacket.set(payload, cached)
       }
-      const { bytes } = packet
-      try {
-        // raw-socket's own send() queues and reports later; its native wrap.send is
-        // sendto(2) right now, so the caller learns of a failure (ENETDOWN, ENODEV...).
-        socket.wrap.send(bytes, 0, bytes.length, destination, () => undefined)
-      } catch (error) {
-        const message = (error as Error).message
-        if (!/temporarily unavailable/i.test(message)) return fail(`send to ${destination} on ${opts.interface}: ${message}`)
-        // A full socket buffer: let raw-socket send it when writable.
-        socket.send(bytes, 0, bytes.length, destination, (err) => {
-          if (!err) return
-          stats.sendErrors++
-          log.warn({ iface: opts.interface, error: err.message }, `Advert to ${destination} on ${opts.interface} failed`)
-        })
+      const { bytes, to } = cached
+      // sendto(2) now, so the caller learns of a failure (ENETDOWN, ENODEV...) at once.
+      if (Number(libc.sendto(fd, bytes, bytes.length, MSG_DONTWAIT, to, SOCKADDR_IN_SIZE)) < 0) {
+        const errno = libc.errno()
+        if (errno !== EAGAIN) return fail(`send to ${destination} on ${opts.interface}: ${libc.strerror(errno)}`)
+        retry(bytes, to, destination, SEND_RETRIES)
       }
       stats.sent++
       return { ok: true }
@@ -208,26 +251,8 @@ export function openAdvertTransport(opts: AdvertTransportOptions): RawAdvertTran
       if (closed) return
       closed = true
       if (reopenTimer) clearTimeout(reopenTimer)
-      socket?.close()
-      socket = undefined
+      if (fd >= 0) poller.closeFd(fd)
+      fd = -1
     },
-  }
-}
-
-/**
- * The dotted-quad text of the last address seen in one header field: the group
- * (or our unicast address) and a steady peer recur in every advert, so they are
- * formatted once. One entry only: a table would keep spoofed sources alive
- * across minor GCs, and V8 would promote them (issue 12, measured).
- */
-export class Ipv4TextCache {
-  #key = -1
-  #text: string | undefined
-
-  readonly format = (bytes: Uint8Array, offset: number): string => {
-    const key = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!
-    if (this.#text !== undefined && this.#key === key) return this.#text
-    this.#key = key
-    return (this.#text = formatIpv4(bytes, offset))
   }
 }

@@ -66,6 +66,22 @@ export function createFdPoller(libc: Libc): FdPoller {
     for (const fd of toClose.splice(0)) libc.close(fd)
   }
 
+  // The pollfd set is rebuilt only when the watched fds change: under a flood
+  // the poll is restarted per batch of packets, and a new set each time was garbage.
+  let fds: number[] = []
+  let set = Buffer.alloc(0)
+  let stale = true
+
+  function rebuild(): void {
+    fds = [wakeFd, ...watches.keys()]
+    set = Buffer.alloc(POLLFD_SIZE * fds.length)
+    for (let i = 0; i < fds.length; i++) {
+      set.writeInt32LE(fds[i]!, i * POLLFD_SIZE)
+      set.writeInt16LE(POLLIN, i * POLLFD_SIZE + 4)
+    }
+    stale = false
+  }
+
   function next(): void {
     closePending()
     if (watches.size === 0) {
@@ -73,48 +89,50 @@ export function createFdPoller(libc: Libc): FdPoller {
       return
     }
     if (wakeFd < 0) wakeFd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)
-    const fds = [wakeFd, ...watches.keys()]
-    const set = Buffer.alloc(POLLFD_SIZE * fds.length)
-    fds.forEach((fd, i) => {
-      set.writeInt32LE(fd, i * POLLFD_SIZE)
-      set.writeInt16LE(POLLIN, i * POLLFD_SIZE + 4)
-    })
+    if (stale) rebuild()
     running = true
-    libc.poll.async(set, fds.length, POLL_TIMEOUT_MS, (error, ready) => {
-      if (error || ready < 0) {
-        // EINTR or a koffi failure: poll again rather than stop receiving.
-        setTimeout(next, 10)
-        return
+    libc.poll.async(set, fds.length, POLL_TIMEOUT_MS, onPolled)
+  }
+
+  function onPolled(error: unknown, ready: number): void {
+    if (error || ready < 0) {
+      // EINTR or a koffi failure: poll again rather than stop receiving.
+      setTimeout(next, 10)
+      return
+    }
+    for (let i = 0; i < fds.length; i++) {
+      const at = i * POLLFD_SIZE + 6
+      const revents = set.readInt16LE(at)
+      if (revents === 0) continue
+      set.writeInt16LE(0, at)
+      const fd = fds[i]!
+      if (fd === wakeFd) {
+        libc.read(wakeFd, drain, 8)
+        continue
       }
-      fds.forEach((fd, i) => {
-        const revents = set.readInt16LE(i * POLLFD_SIZE + 6)
-        if (revents === 0) return
-        if (fd === wakeFd) {
-          libc.read(wakeFd, drain, 8)
-          return
+      if (revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
+        const watch = watches.get(fd)
+        if (!watch) continue
+        try {
+          watch.onReadable()
+        } catch {
+          // the reader reports its own errors; one bad callback must not stop the others
         }
-        if (revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
-          const watch = watches.get(fd)
-          if (!watch) return
-          try {
-            watch.onReadable()
-          } catch {
-            // the reader reports its own errors; one bad callback must not stop the others
-          }
-        }
-      })
-      next()
-    })
+      }
+    }
+    next()
   }
 
   return {
     add(fd, watch) {
       watches.set(fd, watch)
+      stale = true
       if (running) wake()
       else next()
     },
     closeFd(fd) {
       watches.delete(fd)
+      stale = true
       toClose.push(fd)
       if (running) wake()
       else closePending()

@@ -1,7 +1,7 @@
 /**
  * VRRPv3 over IPv6 (RFC 9568): one raw IPv6 protocol-112 socket per interface,
- * opened through libc (koffi) because raw-socket 1.8 reads with recvfrom and so
- * never sees the IPv6 header or its ancillary data.
+ * opened through libc (koffi) like the IPv4 one. An IPv6 raw socket delivers no
+ * header, so the hop limit and destination come as ancillary data (recvmsg).
  *
  * Receive: recvmsg with IPV6_RECVHOPLIMIT and IPV6_RECVPKTINFO, as keepalived
  * does, so every packet comes up with its hop limit and destination. A hop limit
@@ -28,7 +28,7 @@ import { loadLibc, SOCK_CLOEXEC, SOCK_RAW, type Libc, type MsgHdr } from './libc
 import { sharedPoller, type FdPoller } from './fd-poller.js'
 import type { ReceivedPacket } from './ports.js'
 import type { AdvertTransportOptions, AdvertTransportStats, RawAdvertTransport } from './advert-transport.js'
-import { deviceName, SO_BINDTODEVICE, SOL_SOCKET } from './raw-socket.js'
+import { deviceName, SO_BINDTODEVICE, SOL_SOCKET } from './ipv4-socket.js'
 import {
   AF_INET6,
   EAGAIN,

@@ -1,6 +1,7 @@
 /**
  * The raw-socket 1.8 module (CommonJS, native, no types) seen through the few
- * calls we make, plus the socket option numbers and structs of Linux <netinet/in.h>.
+ * calls the test helpers make (test/helpers/pair-injector.ts). vrrpd itself opens
+ * its IPv4 socket through libc (advert-transport.ts).
  */
 import { createRequire } from 'node:module'
 import type { EventEmitter } from 'node:events'
@@ -43,43 +44,6 @@ export function loadRawSocket(): RawSocketModule | Error {
   return loaded
 }
 
-/** Linux setsockopt levels and options (asm-generic/socket.h, linux/in.h). */
-export const SOL_SOCKET = 1
-export const SO_BINDTODEVICE = 25
-export const IPPROTO_IP = 0
-export const IP_HDRINCL = 3
-export const IP_MULTICAST_IF = 32
-export const IP_MULTICAST_TTL = 33
-export const IP_MULTICAST_LOOP = 34
-export const IP_ADD_MEMBERSHIP = 35
-
-/** An interface name as SO_BINDTODEVICE wants it: NUL-terminated. */
-export function deviceName(name: string): Buffer {
-  return Buffer.concat([Buffer.from(name, 'utf8'), Buffer.alloc(1)])
-}
-
-/** Dotted IPv4 text to its 4 network-order bytes. */
-export function ipv4Bytes(address: string): Buffer {
-  const parts = address.split('.').map(Number)
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
-    throw new TypeError(`not an IPv4 address: ${address}`)
-  }
-  return Buffer.from(parts)
-}
-
-/**
- * struct ip_mreqn { struct in_addr imr_multiaddr; struct in_addr imr_address; int imr_ifindex; }
- * (12 bytes; the index in host byte order). Used by IP_ADD_MEMBERSHIP and IP_MULTICAST_IF.
- */
-export function ipMreqn(group: string, ifindex: number, local = '0.0.0.0'): Buffer {
-  const buf = Buffer.alloc(12)
-  ipv4Bytes(group).copy(buf, 0)
-  ipv4Bytes(local).copy(buf, 4)
-  if (isLittleEndian()) buf.writeInt32LE(ifindex, 8)
-  else buf.writeInt32BE(ifindex, 8)
-  return buf
-}
-
-function isLittleEndian(): boolean {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-}
+// The option numbers and structs live in ipv4-socket.ts (the transport opens its
+// socket through libc); re-exported for the test helpers that still send with raw-socket.
+export { deviceName, IP_ADD_MEMBERSHIP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IPPROTO_IP, ipMreqn, ipv4Bytes, SO_BINDTODEVICE, SOL_SOCKET } from './ipv4-socket.js'

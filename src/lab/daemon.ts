@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LoggedProcess, LogLine } from './proc.js'
+import { VRRPD_NODE_FLAGS } from '../node-flags.js'
 
 /** Which daemon the lab runs. */
 export type DaemonKind = 'keepalived' | 'vrrpd'
@@ -34,7 +35,7 @@ export interface DaemonCommandOptions {
   runDir: string
   /** vrrpd's entry point (default {@link defaultVrrpdMain}). */
   vrrpdMain?: string
-  /** Options for node itself before vrrpd's entry point (V8 flags a bench compares). */
+  /** Options for node itself before vrrpd's entry point (V8 flags a bench compares), after vrrpd's own (src/node-flags.ts). */
   nodeArgs?: string[]
 }
 
@@ -60,6 +61,8 @@ export function daemonCommand(kind: DaemonKind, opts: DaemonCommandOptions): { c
       return {
         cmd: process.execPath,
         args: [
+          // The flags bin/vrrpd's shebang gives the installed daemon.
+          ...VRRPD_NODE_FLAGS,
           ...(opts.nodeArgs ?? []),
           opts.vrrpdMain ?? defaultVrrpdMain(),
           '--dont-fork', '--log-console', '-f', opts.configPath,

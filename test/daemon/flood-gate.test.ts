@@ -1,8 +1,8 @@
 // The flood gate: first line of a kind at once, then one summary per kind and
 // window; bounded kinds, bounded lines, sources counted in bounded memory.
 import t from 'tap'
-import { FloodGate, SourceCounter, renderSummary, type FloodKind } from '../../src/daemon/flood-gate.js'
-import { coreLineKind, dropKind, DropKindCache } from '../../src/daemon/flood-kinds.js'
+import { groupThousands, FloodGate, SourceCounter, renderSummary, type FloodKind } from '../../src/daemon/flood-gate.js'
+import { coreLineKind, CoreLineKindCache, dropKind, DropKindCache } from '../../src/daemon/flood-kinds.js'
 
 const kind = (vrid: number): FloodKind => ({ key: `vrid:eth0:${vrid}`, what: `adverts for VRID ${vrid} on eth0`, why: 'no instance for this VRID' })
 const source = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
@@ -74,4 +74,21 @@ t.test('DropKindCache: the same kinds as dropKind, made once per reason, place a
   const before = cache.kindOf(cases[2][0], cases[2][1])
   cache.clear()
   t.not(cache.kindOf(cases[2][0], cases[2][1]), before, 'a reload starts afresh')
+})
+
+t.test('CoreLineKindCache: the kind coreLineKind gives, made once per message, bounded', async (t) => {
+  const cache = new CoreLineKindCache()
+  const line = '(VI_1) received an invalid passwd!'
+  const kind = cache.kindOf('VI_1', line)
+  t.same(kind, coreLineKind('VI_1', line))
+  t.equal(cache.kindOf('VI_1', `(VI_1) received an invalid ${'passwd!'}`), kind, 'the same object for the same text')
+  t.not(cache.kindOf('VI_2', line), kind, 'per instance')
+  t.same(cache.kindOf(undefined, 'a line'), coreLineKind(undefined, 'a line'))
+  const spoofed = (i: number) => `(VI_1) CONFIG MISMATCH: advert from 172.16.${i >> 8}.${i & 255} has a different auth_pass - split brain likely`
+  for (let i = 0; i < 1000; i++) t.equal(cache.kindOf('VI_1', spoofed(i)).key, coreLineKind('VI_1', spoofed(0)).key)
+  t.ok(cache.kindOf('VI_1', line) !== undefined, 'still answers after starting over')
+})
+
+t.test('groupThousands: the digits in groups of three, as en-US writes them (without Intl)', async (t) => {
+  for (const n of [0, 7, 999, 1000, 12345, 923483, 1000000, 65000, 123456789012, -4321]) t.equal(groupThousands(n), n.toLocaleString('en-US'), String(n))
 })

@@ -78,7 +78,7 @@ t.test('vrrp_check_unicast_src: only configured peers are heard', async (t) => {
 
 t.test('a multicast advert must be sent to the VRRP group', async (t) => {
   // RFC 9568 5.1.1.2: the destination is the VRRP IPv4 multicast address 224.0.0.18.
-  t.match(receivePacket(packet('10.0.0.2', '224.0.0.1'), ctx(base)), {
+  t.match(receivePacket(packet('10.0.0.2', '224.0.0.1'), ctx(base), true), {
     ok: false,
     reason: 'notForUs',
     instance: 'VI_1',
@@ -91,10 +91,22 @@ t.test('a multicast advert must be sent to the VRRP group', async (t) => {
 
 t.test('a unicast advert must be addressed to one of our addresses', async (t) => {
   t.ok(receivePacket(packet('10.0.0.2', '10.0.0.1'), ctx(unicast)).ok)
-  t.match(receivePacket(packet('10.0.0.2', '10.0.0.255'), ctx(unicast)), {
+  t.match(receivePacket(packet('10.0.0.2', '10.0.0.255'), ctx(unicast), true), {
     ok: false,
     reason: 'notForUs',
     instance: 'VI_U',
     detail: 'unicast advert to 10.0.0.255, not an address of ours on eth0',
   })
+})
+
+t.test('words only when asked: a drop on the hot path carries no detail, and one without an instance is shared', async (t) => {
+  const quiet = receivePacket(packet('10.0.0.2', '224.0.0.1'), ctx(base))
+  t.same(quiet, { ok: false, reason: 'notForUs', instance: 'VI_1' })
+  const unknown = receivePacket(packet('10.0.0.2', '224.0.0.18', 255, 52), ctx(base))
+  t.same(unknown, { ok: false, reason: 'vrid' })
+  t.equal(receivePacket(packet('10.0.0.3', '224.0.0.18', 255, 53), ctx(base)), unknown, 'the same object for every unknown VRID')
+  t.match(receivePacket(packet('10.0.0.2', '224.0.0.18', 255, 52), ctx(base), true), { ok: false, reason: 'vrid', detail: 'no instance for VRID 52 on eth0' })
+  // A decoder drop is explained in the decoder's words.
+  t.match(receivePacket(packet('10.0.0.2', '224.0.0.18', 64), ctx(base), true), { ok: false, reason: 'ttl', instance: 'VI_1', detail: 'TTL 64, must be 255' })
+  t.same(receivePacket(packet('10.0.0.2', '224.0.0.18', 64), ctx(base)), { ok: false, reason: 'ttl', instance: 'VI_1' })
 })

@@ -66,7 +66,7 @@ if (requireRoot(t)) {
       await waitFor(`${host}: FIFO B has VI_2 MASTER`, () => out(host, 'B').includes('INSTANCE "VI_2" MASTER 100'), 5000)
       t.same(out(host, 'A').filter((l) => l.includes('VI_2')), [], `${host}: nothing about VI_2 on FIFO A`)
     }
-    // A child process holding an inherited copy of the old socket would keep 224.0.0.18 (src/io/cloexec.ts).
+    // A child process holding an inherited copy of the old socket would keep 224.0.0.18 (the VRRP socket is close-on-exec: SOCK_CLOEXEC in src/io/advert-transport.ts).
     await waitFor('vrrpd left 224.0.0.18', async () => (await groups(lab, 'v')).join() === '224.0.0.19', 3000)
     t.same(await groups(lab, 'v'), ['224.0.0.19'], 'vrrpd: member of 224.0.0.19 only')
     t.same(await groups(lab, 'v'), await groups(lab, 'k'), 'as keepalived')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeAdvert, type DecodeContext } from '../../src/protocol/advert-decode.js'
+import { decodeAdvert, explainDecode, type DecodeContext } from '../../src/protocol/advert-decode.js'
 import { internetChecksum } from '../../src/protocol/checksum.js'
 import { DROP_REASONS, type DecodeResult } from '../../src/protocol/types.js'
 import { capturedAdverts } from '../helpers/protocol-captures.js'
@@ -86,8 +86,8 @@ t.test('length: the header, the addresses and the auth data must all be there', 
   t.equal(reason(decodeAdvert(V3, V4)), 'ok', 'v3 IPv4: all 12 bytes')
   t.equal(reason(decodeAdvert(V3_IPV6.subarray(0, 39), V6)), 'length', 'v3 IPv6: the second address is cut')
   t.equal(reason(decodeAdvert(V3_IPV6, V6)), 'ok', 'v3 IPv6: all 40 bytes')
-  const detail = decodeAdvert(V2.subarray(0, 15), V4)
-  t.match(!detail.ok && detail.detail, /authentication data/, 'the detail says what is missing')
+  t.match(explainDecode(V2.subarray(0, 15), V4), /authentication data/, 'the detail says what is missing')
+  t.equal(explainDecode(V2, V4), undefined, 'nothing to explain in a good advert')
 })
 
 t.test('ttl: 255 is required when asked for', async (t) => {
@@ -137,7 +137,7 @@ t.test('checksum: v2 over the message, v3 over pseudo-header and message', async
 
   const unreadable = decodeAdvert(V3, { ...V4, source: 'not-an-address' })
   t.equal(reason(unreadable), 'checksum', 'an unreadable source cannot be verified')
-  t.match(!unreadable.ok && unreadable.detail, /cannot verify/)
+  t.match(explainDecode(V3, { ...V4, source: 'not-an-address' }), /cannot verify/)
 })
 
 t.test('type: only 1, ADVERTISEMENT', async (t) => {
@@ -246,4 +246,12 @@ t.test('never throws: random, truncated and mutated input', async (t) => {
   }
   t.ok(counts.get('length')! > 0 && counts.get('checksum')! > 0 && counts.get('ok')! > 0, `outcomes: ${JSON.stringify(Object.fromEntries(counts))}`)
   t.ok(decodeAdvert(Buffer.alloc(70_000, 0x31), V4), 'a buffer too long for IPv4 gives an answer')
+})
+
+t.test('a drop carries no words, and the same drop object comes back for every packet (no garbage per packet)', async (t) => {
+  const short = decodeAdvert(V2.subarray(0, 4), V4)
+  t.same(short, { ok: false, reason: 'length' })
+  t.equal(decodeAdvert(V2.subarray(0, 5), V4), short, 'shared per reason')
+  t.equal(explainDecode(V2.subarray(0, 4), V4), '4 bytes, shorter than the 8-byte VRRP header', 'the words, when asked')
+  t.equal(explainDecode(V2, { ...V4, ttl: 64 }), 'TTL 64, must be 255')
 })
