@@ -1,5 +1,6 @@
 import t from 'tap'
 import { daemonCommand, stateFromLog, defaultVrrpdMain } from '../../src/lab/daemon.js'
+import { VRRPD_NODE_FLAGS } from '../../src/node-flags.js'
 import type { LogLine } from '../../src/lab/proc.js'
 
 const lines = (...texts: string[]): LogLine[] => texts.map((text, i) => ({ at: i, stream: 'stdout', text }))
@@ -29,6 +30,7 @@ t.test('keepalived runs in the foreground with private pid files', async (t) => 
 t.test('vrrpd runs from dist/main.js under this node', async (t) => {
   const { cmd, args } = daemonCommand('vrrpd', { configPath: '/x/k.conf', runDir: '/x/run', vrrpdMain: '/opt/vrrpd/dist/main.js' })
   t.equal(cmd, process.execPath)
-  t.same(args, ['/opt/vrrpd/dist/main.js', '--dont-fork', '--log-console', '-f', '/x/k.conf', '--pid', '/x/run/vrrpd.pid'])
+  // vrrpd's own node flags first, as bin/vrrpd's shebang gives them (src/node-flags.ts).
+  t.same(args, [...VRRPD_NODE_FLAGS, '/opt/vrrpd/dist/main.js', '--dont-fork', '--log-console', '-f', '/x/k.conf', '--pid', '/x/run/vrrpd.pid'])
   t.match(defaultVrrpdMain(), /\/dist\/main\.js$/)
 })
