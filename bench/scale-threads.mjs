@@ -2,7 +2,7 @@
 // instances, on-CPU time of every thread of each over S seconds (schedstat), and
 // how often each thread woke up (voluntary context switches), over the daemon's
 // process tree (keepalived: parent + VRRP child).
-// Root, after `npm run build`:  node bench/scale-threads.mjs [count=1000] [seconds=20] [vrrpd|keepalived] [node flags for vrrpd...]
+// Root, after `npm run build`:  [SETTLE_S=3] node bench/scale-threads.mjs [count=1000] [seconds=20] [vrrpd|keepalived] [node flags for vrrpd...]
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,7 +51,9 @@ try {
   await waitCount(a, 'MASTER', count, 120_000)
   const b = startDaemon(lab, work, kind, 'b', renderConf({ count, ifaces, priority: 100 }), { nodeArgs })
   await waitCount(b, 'BACKUP', count, 120_000)
-  await sleep(3000)
+  // SETTLE_S: how long the pair runs before the window (3 s by default; V8 is still
+  // compiling the advert path for a minute or two, see bench/README.md).
+  await sleep(Number(process.env.SETTLE_S ?? 3) * 1000)
   const before = [threads(a.pid()), threads(b.pid())]
   const t0 = performance.now()
   await sleep(seconds * 1000)
@@ -59,6 +61,20 @@ try {
   for (const [side, d] of [['master', a], ['backup', b]]) {
     const gcs = d.proc.lines.filter((l) => l.at >= t0 && /Scavenge|Mark-Compact|Mark-sweep|Minor/.test(l.text))
     if (gcs.length) console.log(`${side}: ${gcs.length} GC lines, e.g. ${gcs.slice(-2).map((l) => l.text.trim()).join(' | ')}`)
+  }
+  // With --trace-opt / --trace-deopt among the flags: what V8 (re)compiled in the window,
+  // by function (steady state should compile nothing; a deopt loop shows up here).
+  for (const [side, d] of [['master', a], ['backup', b]]) {
+    const jit = d.proc.lines.filter((l) => l.at >= t0 && /\[(compiling method|completed compiling|bailout|deoptimiz|marking|optimizing)/.test(l.text))
+    if (!jit.length) continue
+    const byFn = new Map()
+    for (const l of jit) {
+      const fn = /<JSFunction (\S+)/.exec(l.text)?.[1] ?? '?'
+      const kind = /\[(\w+)/.exec(l.text)?.[1] ?? '?'
+      byFn.set(`${kind} ${fn}`, (byFn.get(`${kind} ${fn}`) ?? 0) + 1)
+    }
+    console.log(`${side}: ${jit.length} JIT lines in the window; most frequent:`)
+    for (const [k, n] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, 12)) console.log(`  ${String(n).padStart(5)}  ${k}`)
   }
   const after = [threads(a.pid()), threads(b.pid())]
   for (const [i, side] of ['master', 'backup'].entries()) {
