@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { run } from '../dist/lab/netns.js'
+import { killNamespaceProcesses, run } from '../dist/lab/netns.js'
 import { LoggedProcess } from '../dist/lab/proc.js'
 import { daemonCommand } from '../dist/lab/daemon.js'
 
@@ -94,16 +94,7 @@ export class ScaleLab {
     this.torn = true
     await Promise.all([...this.procs].map((p) => p.stop('SIGTERM', 5000)))
     const names = [...this.hosts.map((h) => this.ns(h)), this.ns('sw')]
-    for (const n of names) {
-      const pids = (await run('ip', ['netns', 'pids', n])).stdout.split(/\s+/).filter(Boolean)
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL')
-        } catch {
-          // gone already
-        }
-      }
-    }
+    await killNamespaceProcesses(names)
     for (const n of names) await run('ip', ['netns', 'del', n])
   }
 }

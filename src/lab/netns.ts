@@ -35,6 +35,24 @@ async function must(cmd: string, args: string[]): Promise<string> {
 const NS_ROOT = 'vrt-lab-'
 let labCounter = 0
 
+/**
+ * SIGKILLs whatever still runs in the namespaces `names`. Children the processes
+ * forked themselves (keepalived's VRRP child, nginx workers) would outlive a
+ * SIGKILLed parent: end them by pid before the namespaces are deleted.
+ */
+export async function killNamespaceProcesses(names: readonly string[]): Promise<void> {
+  for (const n of names) {
+    const pids = (await run('ip', ['netns', 'pids', n])).stdout.split(/\s+/).filter(Boolean)
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 /** Delete namespaces left by lab runs whose process is gone (a crash or SIGKILL). */
 export async function pruneStaleNamespaces(): Promise<string[]> {
   let names: string[] = []
@@ -177,19 +195,7 @@ export class LabNetwork {
     this.torn = true
     await Promise.all([...this.procs].map((p) => p.stop('SIGTERM', 3000)))
     const names = [...this.addrs.keys()].map((h) => this.ns(h))
-    // Children the processes forked themselves (keepalived's VRRP child, nginx
-    // workers) would outlive a SIGKILLed parent: end whatever is left in our
-    // namespaces, by pid, before deleting them.
-    for (const n of names) {
-      const pids = (await run('ip', ['netns', 'pids', n])).stdout.split(/\s+/).filter(Boolean)
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-    }
+    await killNamespaceProcesses(names)
     for (const n of [...names, this.bridgeNs]) await run('ip', ['netns', 'del', n])
   }
 }
